@@ -1,0 +1,9 @@
+from django.db import migrations
+
+from tekupdb.db.operations import CreateSchema
+
+
+class Migration(migrations.Migration):
+    initial = True
+    dependencies = []
+    operations = [CreateSchema("crm")]

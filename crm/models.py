@@ -1,0 +1,1 @@
+"""Models of the crm schema; every table is `db_table = 'crm"."<table>'`."""

@@ -1,0 +1,1 @@
+"""Models of the renos schema; every table is `db_table = 'renos"."<table>'`."""

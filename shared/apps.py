@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class SharedConfig(AppConfig):
+    name = "shared"
+    schema = "shared"
+    verbose_name = "Shared — users and audit"
+    default_auto_field = "django.db.models.BigAutoField"

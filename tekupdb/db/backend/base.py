@@ -1,0 +1,34 @@
+"""PostgreSQL backend that understands the project's schema-qualified tables.
+
+Django has no schema support (ticket #6148). Tables are declared as `db_table = 'vault"."documents'`,
+which Django quotes into `"vault"."documents"` correctly, but its PostgreSQL introspection only sees
+tables visible on `search_path` by bare name, and its schema editor names indexes and constraints
+unqualified. This backend closes that gap in three places:
+- `introspection`: lists every schema's tables under the names the models use, and looks columns,
+  sequences, relations and constraints up by the qualified name (flush, reset_sequences, migrations
+  that drop constraints, --fake-initial);
+- `schema`: qualifies DROP INDEX, ALTER INDEX, SET CONSTRAINTS with the table's schema, renames and moves
+  schema tables correctly, and creates a table's schema if it is missing (--nomigrations);
+- the embedded server: when the settings carry EMBEDDED_DATA_DIR, it is started on the first connection.
+"""
+
+from django.db.backends.postgresql import base as postgresql
+
+from .. import embedded
+from .introspection import DatabaseIntrospection
+from .schema import DatabaseSchemaEditor
+
+
+class DatabaseWrapper(postgresql.DatabaseWrapper):
+    SchemaEditorClass = DatabaseSchemaEditor
+    introspection_class = DatabaseIntrospection
+
+    def get_connection_params(self):
+        data_dir = self.settings_dict.get("EMBEDDED_DATA_DIR")
+        if data_dir:
+            server = embedded.ensure_running(data_dir)
+            # Recorded in the settings so that pg_dump, psql and friends find the same server.
+            self.settings_dict["HOST"] = str(server.socket_dir)
+            self.settings_dict["PORT"] = str(server.port)
+            self.settings_dict["USER"] = self.settings_dict.get("USER") or "postgres"
+        return super().get_connection_params()

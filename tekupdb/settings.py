@@ -1,0 +1,162 @@
+"""Settings of the Tekup database project, read from the environment once.
+
+Everything that differs between a laptop, docker compose and Render comes from environment variables
+(or an optional `.env` beside `manage.py`); `.env.example` documents each one. With no `DATABASE_URL`
+the project runs on an embedded PostgreSQL 16 with pgvector in `.pgdata/`, which also makes `DEBUG`
+default to on: the embedded server is for development. Production sets `DATABASE_URL`, `SECRET_KEY`
+and `ALLOWED_HOSTS`, and refuses to start without the last two.
+"""
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+DATABASE_URL = env.str("DATABASE_URL", default="")
+EMBEDDED_DATABASE = not DATABASE_URL
+DEBUG = env.bool("DEBUG", default=EMBEDDED_DATABASE)
+
+# The data directory holds the embedded server's cluster and the generated admin password.
+TEKUPDB_DATA_DIR = Path(env.str("TEKUPDB_DATA_DIR", default=str(BASE_DIR / ".pgdata"))).resolve()
+
+
+def _required_in_production(name: str, development_default):
+    """Return the variable, its development default under DEBUG, or stop start-up naming it."""
+    value = env.str(name, default="") if name == "SECRET_KEY" else env.list(name, default=[])
+    if value:
+        return value
+    if DEBUG:
+        return development_default
+    raise ImproperlyConfigured(
+        f"{name} is not set. It is required when DEBUG is off; set it in the environment or in .env."
+    )
+
+
+SECRET_KEY = _required_in_production("SECRET_KEY", "django-insecure-development-only-key")
+ALLOWED_HOSTS = _required_in_production("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.postgres",
+    "tekupdb",
+    "shared",
+    "vault",
+    "billy",
+    "renos",
+    "crm",
+    "flow",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "tekupdb.urls"
+WSGI_APPLICATION = "tekupdb.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# Database: one PostgreSQL, through the project's schema-aware backend, pooled by Django's own
+# psycopg 3 pool.
+DB_POOL_MIN_SIZE = env.int("DB_POOL_MIN_SIZE", default=2)
+DB_POOL_MAX_SIZE = env.int("DB_POOL_MAX_SIZE", default=10)
+if EMBEDDED_DATABASE:
+    _database = {
+        "NAME": env.str("TEKUPDB_EMBEDDED_DB_NAME", default="tekup"),
+        "USER": "postgres",
+        "PASSWORD": "",
+        "HOST": "",
+        "PORT": "",
+        # Read by tekupdb.db.backend: start the embedded server on the first connection.
+        "EMBEDDED_DATA_DIR": str(TEKUPDB_DATA_DIR),
+    }
+else:
+    _database = env.db_url_config(DATABASE_URL)
+_database["ENGINE"] = "tekupdb.db.backend"
+_database.setdefault("OPTIONS", {})["pool"] = {
+    "min_size": DB_POOL_MIN_SIZE,
+    "max_size": DB_POOL_MAX_SIZE,
+    "timeout": env.float("DB_POOL_TIMEOUT", default=30.0),
+}
+DATABASES = {"default": _database}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "shared.User"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env.str("TIME_ZONE", default="Europe/Copenhagen")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_MAX_AGE = 31536000  # hashed file names: cache for a year
+
+# Behind Render's (or any) TLS-terminating proxy.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_HSTS_PRELOAD = not DEBUG
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"pgserver": {"level": "WARNING"}},
+}
