@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 
+from .admin_base import TekupModelAdmin
 from .models import AuditLog, User
 
 
@@ -40,7 +41,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(AuditLog)
-class AuditLogAdmin(admin.ModelAdmin):
+class AuditLogAdmin(TekupModelAdmin):
     """The audit trail is written by the system; staff read it."""
 
     list_display = ["created_at", "action", "resource_type", "resource_id", "user"]

@@ -160,3 +160,18 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"pgserver": {"level": "WARNING"}},
 }
+
+# Secrets at rest (shared.crypto): comma-separated url-safe base64 32-byte keys, newest first.
+# Required when DEBUG is off; in development a key is derived from SECRET_KEY.
+TEKUPDB_ENCRYPTION_KEYS = env.list("TEKUPDB_ENCRYPTION_KEY", default=[])
+if not TEKUPDB_ENCRYPTION_KEYS:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "TEKUPDB_ENCRYPTION_KEY is not set. It is required when DEBUG is off; set it in the environment."
+        )
+    import base64
+    import hashlib
+
+    TEKUPDB_ENCRYPTION_KEYS = [
+        base64.urlsafe_b64encode(hashlib.sha256(f"tekupdb-dev:{SECRET_KEY}".encode()).digest()).decode()
+    ]
