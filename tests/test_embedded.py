@@ -158,3 +158,28 @@ def test_without_pgserver_the_error_says_so_and_names_database_url(tmp_path):
     assert "embedded PostgreSQL cannot run here" in result.stderr
     assert "DATABASE_URL" in result.stderr
     assert not (tmp_path / "pg").exists()
+
+
+@pytest.mark.slow
+def test_runserver_stopped_with_sigterm_stops_the_server(tmp_path):
+    data_dir = tmp_path / "pg"
+    proc = subprocess.Popen(
+        [sys.executable, "manage.py", "start", "127.0.0.1:0", "--no-seed"],
+        cwd=ROOT,
+        env=env_for(data_dir),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        for line in proc.stdout:
+            if "Serving the admin" in line:
+                break
+        server_pid = postmaster_pid(data_dir)
+        assert server_pid and pid_alive(server_pid)
+        proc.terminate()
+        proc.wait(timeout=30)
+        assert wait_until(lambda: not pid_alive(server_pid)), "SIGTERM left the embedded server running"
+    finally:
+        proc.kill()
+        embedded._stop_quietly(data_dir)

@@ -15,6 +15,7 @@ import contextlib
 import logging
 import os
 import shutil
+import signal
 import subprocess
 import threading
 import warnings
@@ -72,6 +73,20 @@ def _pgserver():
                     "requirements.txt, or set DATABASE_URL to a PostgreSQL >= 15 with pgvector."
                 ) from exc
     return pgserver
+
+
+def exit_cleanly_on_termination() -> None:
+    """Turn SIGTERM and SIGHUP into a normal exit, so the exit hooks run and the last process stops
+    the server. Only where nobody else (gunicorn, say) has claimed those signals."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        if signal.getsignal(signum) is signal.SIG_DFL:
+            signal.signal(signum, _exit_on_signal)
+
+
+def _exit_on_signal(signum, frame):
+    raise SystemExit(128 + signum)
 
 
 def bin_dir() -> Path:
