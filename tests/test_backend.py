@@ -233,3 +233,32 @@ def test_migrate_fake_initial_accepts_existing_schema_tables(db):
 
 def test_makemigrations_finds_no_pending_changes(db):
     call_command("makemigrations", check=True, dry_run=True, verbosity=0)
+
+
+def test_plain_sql_update_refreshes_updated_at_but_the_orm_value_is_kept(db):
+    user = User.objects.create_user(email="touch@tekup.dk", name="Touch")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """UPDATE "shared"."users" SET updated_at = '2020-01-01T00:00:00Z' WHERE id = %s""", [user.pk]
+        )
+        cursor.execute("""UPDATE "shared"."users" SET name = 'By SQL' WHERE id = %s""", [user.pk])
+        cursor.execute("""SELECT updated_at = now() FROM "shared"."users" WHERE id = %s""", [user.pk])
+        assert cursor.fetchone() == (True,)
+    User.objects.filter(pk=user.pk).update(name="Explicit", updated_at="2021-06-01T00:00:00Z")
+    user.refresh_from_db()
+    assert user.updated_at.year == 2021
+
+
+def test_every_table_with_updated_at_has_its_trigger(db):
+    tables = {
+        m._meta.db_table.replace('"."', ".")
+        for m in apps.get_models()
+        if m._meta.app_label in SCHEMA_APPS and any(f.column == "updated_at" for f in m._meta.concrete_fields)
+    }
+    with_trigger = {
+        name
+        for (name,) in catalog(
+            "SELECT tgrelid::regclass::text FROM pg_trigger WHERE tgname LIKE '%%touch_updated_at'"
+        )
+    }
+    assert tables and tables <= with_trigger
