@@ -97,6 +97,9 @@ def server(django_db_setup, django_db_blocker, collected_static, tmp_path_factor
         GUNICORN_THREADS="2",
         DB_POOL_MIN_SIZE="1",
         DB_POOL_MAX_SIZE="2",
+        # As on Render, where the proxy is not on the loopback: gunicorn itself does not trust the
+        # forwarded headers, Django's SECURE_PROXY_SSL_HEADER alone decides what is secure.
+        FORWARDED_ALLOW_IPS="192.0.2.1",
     )
     logs = tmp_path_factory.mktemp("gunicorn")
     stdout, stderr = logs / "stdout.log", logs / "stderr.log"
