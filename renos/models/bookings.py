@@ -1,6 +1,7 @@
 """Bookings of cleaning jobs, with their work timer and its breaks."""
 
 from django.db import models
+from django.utils import timezone
 
 from shared.models import TekupModel, choices_check
 
@@ -86,7 +87,7 @@ class Booking(TekupModel):
 
     def __str__(self):
         who = self.customer or self.lead or "no customer"
-        return f"{self.scheduled_at:%Y-%m-%d %H:%M} · {who}"
+        return f"{timezone.localtime(self.scheduled_at):%Y-%m-%d %H:%M} · {who}"
 
 
 class Break(TekupModel):
@@ -114,7 +115,10 @@ class Break(TekupModel):
         ]
 
     def __str__(self):
-        return f"Break {self.start_time:%H:%M}–{self.end_time:%H:%M}" if self.end_time else "Open break"
+        start = timezone.localtime(self.start_time)
+        if self.end_time is None:
+            return f"Open break from {start:%Y-%m-%d %H:%M}"
+        return f"Break {start:%Y-%m-%d %H:%M}–{timezone.localtime(self.end_time):%H:%M}"
 
     def compute_duration(self) -> None:
         """Whole minutes of the break (rounded half up), or None while it is open."""
