@@ -5,8 +5,6 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-COPENHAGEN = dt.timezone(dt.timedelta(hours=1))
-
 
 class Clock:
     """Replaces django.utils.timezone.now (which renos.services reads) with a time the test sets."""
