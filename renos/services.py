@@ -89,7 +89,7 @@ def _require_saved(obj: Any, model: type, *, name: str) -> None:
         raise ValidationError({name: f"{name} must be a saved {model._meta.verbose_name}."})
 
 
-def _check_fields(model: type, fields: Mapping[str, Any], *, allowed: set[str], what: str) -> None:
+def _check_fields(fields: Mapping[str, Any], *, allowed: set[str], what: str) -> None:
     unknown = sorted(set(fields) - allowed)
     if unknown:
         raise ValidationError(f"Unknown {what} field(s): {', '.join(unknown)}.")
@@ -118,7 +118,7 @@ def create_lead(*, idempotency_key: str | None = None, **fields: Any) -> Lead:
     unique key decides, the loser's insert fails inside a savepoint and it reads the winner's row.
     A lead linked to a customer counts in the customer's `total_leads`.
     """
-    _check_fields(Lead, fields, allowed=_LEAD_FIELDS, what="lead")
+    _check_fields(fields, allowed=_LEAD_FIELDS, what="lead")
     if idempotency_key is not None:
         idempotency_key = str(idempotency_key).strip()
         if not idempotency_key:
@@ -224,7 +224,7 @@ def book(
     updates; the lead becomes booked and the quote accepted. Without an `estimated_duration` a quote's
     hours give it.
     """
-    _check_fields(Booking, fields, allowed=_BOOKING_FIELDS, what="booking")
+    _check_fields(fields, allowed=_BOOKING_FIELDS, what="booking")
     if not isinstance(scheduled_at, dt.datetime) or timezone.is_naive(scheduled_at):
         raise ValidationError({"scheduled_at": "scheduled_at must be a timezone-aware datetime."})
     if quote is not None:

@@ -5,6 +5,7 @@ total follow from its lines (renos.services.recalculate_invoice). Lines can be e
 invoice is a draft; its status moves through the actions, which call the services.
 """
 
+import datetime as dt
 from decimal import Decimal
 
 from django import forms
@@ -143,7 +144,7 @@ class InvoiceAdmin(TekupModelAdmin):
         today = timezone.localdate(timezone.now())
         return {
             "issue_date": today,
-            "due_date": today + timezone.timedelta(days=14),
+            "due_date": today + dt.timedelta(days=14),
             **super().get_changeform_initial_data(request),
         }
 

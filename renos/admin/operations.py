@@ -1,6 +1,7 @@
 """Admin of daily metrics, task executions, competitor prices, the service catalogue and labels."""
 
 from django.contrib import admin
+from django.db import models
 
 from shared.admin_base import TekupModelAdmin
 
@@ -32,6 +33,7 @@ class CompetitorPricingAdmin(TekupModelAdmin):
     search_fields = ["competitor", "website_url"]
     date_hierarchy = "scraped_at"
     readonly_fields = ["created_at", "updated_at"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Service)
