@@ -46,8 +46,6 @@ class Workflow(TekupModel):
     execution_count = models.PositiveIntegerField(default=0, db_default=0, editable=False)
     success_count = models.PositiveIntegerField(default=0, db_default=0, editable=False)
     failure_count = models.PositiveIntegerField(default=0, db_default=0, editable=False)
-    # Beyond the listed columns: the sum behind avg_duration_ms, so the average stays exact.
-    total_duration_ms = models.BigIntegerField(default=0, db_default=0, editable=False)
     avg_duration_ms = models.FloatField(null=True, blank=True, editable=False)
     last_executed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
