@@ -330,8 +330,8 @@ def validate_cron_expression(expression: str) -> str:
     if len(fields) != 5:
         raise ValidationError(
             {
-                "cron_expression": f"'{expression}' is not a valid cron expression: it has {len(fields)} fields; "
-                "a cron expression has 5 (minute hour day-of-month month day-of-week)."
+                "cron_expression": f"'{expression}' is not a valid cron expression: it has "
+                f"{len(fields)} fields; a cron expression has 5 (minute hour day-of-month month day-of-week)."
             }
         )
     try:
@@ -505,13 +505,16 @@ def set_variable(
         description=description,
     )
     variable.full_clean(validate_unique=False, validate_constraints=False)
-    (saved,) = Variable.objects.bulk_create(
+    # INSERT … ON CONFLICT (workflow_id, key) DO UPDATE: the constraint is NULLS NOT DISTINCT, so a
+    # global (workflow NULL) conflicts with the global of the same key too.
+    Variable.objects.bulk_create(
         [variable],
         update_conflicts=True,
         unique_fields=["workflow", "key"],
         update_fields=["value", "type", "is_secret", "description", "updated_at"],
     )
-    return Variable.objects.get(pk=saved.pk)
+    # The RETURNING id of an updated row is not copied back onto the object: read the row by its key.
+    return Variable.objects.get(workflow=workflow, key=key)
 
 
 def variable_value(variable: Variable) -> Any:
