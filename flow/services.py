@@ -314,7 +314,8 @@ def finish_execution(
 # --- schedules ------------------------------------------------------------------------------------
 
 
-def _zone(name: str) -> ZoneInfo:
+def validate_timezone(name: str) -> ZoneInfo:
+    """The zone of an IANA name (Europe/Copenhagen), or a ValidationError naming it."""
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, TypeError):
@@ -361,7 +362,7 @@ def next_run_after(
     Cron fields are read in the schedule's zone ("0 9 * * *" is 09:00 Copenhagen time, summer and
     winter). An interval schedule runs first at its start date, else `interval_minutes` from `after`.
     """
-    zone = _zone(timezone_name)
+    zone = validate_timezone(timezone_name)
     base = max(after, start_date) if start_date else after
     if cron_expression:
         if start_date and start_date > after:
@@ -413,7 +414,7 @@ def create_schedule(
                     f"not {interval_minutes!r}."
                 }
             )
-    _zone(timezone)
+    validate_timezone(timezone)
     start_date = _aware(fields.get("start_date"), "start_date")
     end_date = _aware(fields.get("end_date"), "end_date")
     if start_date and end_date and end_date <= start_date:
@@ -532,7 +533,7 @@ def variable_value(variable: Variable) -> Any:
 # --- webhooks -------------------------------------------------------------------------------------
 
 
-def _clean_ips(allowed_ips: list[str] | None) -> list[str]:
+def clean_allowed_ips(allowed_ips: list[str] | None) -> list[str]:
     cleaned = []
     for item in allowed_ips or []:
         try:
@@ -559,7 +560,7 @@ def create_webhook(
         url=(url or "").strip(),
         method=(method or "").upper(),
         secret=crypto.encrypt(secret) if secret else None,
-        allowed_ips=_clean_ips(allowed_ips),
+        allowed_ips=clean_allowed_ips(allowed_ips),
         is_active=is_active,
     )
     return _save_new(webhook, unique_message=f"A webhook with url '{webhook.url}' already exists.")
