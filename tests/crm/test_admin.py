@@ -120,3 +120,15 @@ def test_stage_of_an_existing_deal_is_read_only(admin_client):
     response = admin_client.get(reverse("admin:crm_deal_change", args=[deal.pk]))
 
     assert "stage" not in response.context["adminform"].form.fields
+
+
+def test_pipeline_page_queries_do_not_grow_with_deals(admin_client, django_assert_max_num_queries):
+    url = reverse("admin:crm_deal_pipeline")
+    factories.DealFactory()
+    admin_client.get(url)  # session and user lookups warm up
+
+    factories.DealFactory.create_batch(15, stage="proposal")
+    with django_assert_max_num_queries(6):
+        response = admin_client.get(url, {"pipeline": "sales"})
+
+    assert len(dict((entry.stage, deals) for entry, deals in response.context["stages"])["proposal"]) == 15
