@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from croniter import CroniterBadDateError, CroniterError, croniter
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, FloatField, Func, Value
+from django.db.models import Case, F, FloatField, Func, Value, When
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
@@ -211,23 +211,18 @@ def record_step(
     # calls for one execution take turns, so the read-then-write of the step below cannot race.
     progress: dict[str, Any] = {"current_step": step_id, "updated_at": now}
     if status == ExecutionStep.Status.COMPLETED:
-        progress["completed_steps"] = Func(
-            F("completed_steps"),
-            Value(step_id),
-            function="array_append",
-            template="%(function)s(%(expressions)s)",
+        # Appended once, in the same statement: a step recorded as completed twice is listed once.
+        steps_type = Execution._meta.get_field("completed_steps")
+        progress["completed_steps"] = Case(
+            When(completed_steps__contains=[step_id], then=F("completed_steps")),
+            default=Func(
+                F("completed_steps"), Value(step_id), function="array_append", output_field=steps_type
+            ),
+            output_field=steps_type,
         )
     elif status == ExecutionStep.Status.FAILED:
         progress["failed_step"] = step_id
-    running = Execution.objects.filter(pk=execution.pk, status=Execution.Status.RUNNING)
-    if status == ExecutionStep.Status.COMPLETED:
-        # A step recorded as completed twice is listed once.
-        already = running.filter(completed_steps__contains=[step_id]).update(
-            current_step=step_id, updated_at=now
-        )
-        updated = already or running.update(**progress)
-    else:
-        updated = running.update(**progress)
+    updated = Execution.objects.filter(pk=execution.pk, status=Execution.Status.RUNNING).update(**progress)
     if not updated:
         current = Execution.objects.filter(pk=execution.pk).values_list("status", flat=True).first()
         raise ValidationError(
@@ -444,6 +439,7 @@ def create_schedule(
 
 
 def _now() -> datetime:
+    # create_schedule's `timezone` argument (the name) hides the django.utils.timezone module.
     return timezone.now()
 
 
