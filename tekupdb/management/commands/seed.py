@@ -41,6 +41,8 @@ class Command(BaseCommand):
             results = run_seed(size=size, apps=apps, reset=reset, random_seed=random_seed, progress=progress)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
+        if verbosity < 1:
+            return
         inserted = sum(sum(result.inserted.values()) for result in results)
         names = ", ".join(result.app for result in results) or "nothing (no app has models yet)"
         self.stdout.write(
