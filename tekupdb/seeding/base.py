@@ -35,6 +35,12 @@ class SeedContext:
         self.faker = Faker("da_DK")
         self.faker.seed_instance(f"{self.random_seed}:{self.app}")
 
+    @property
+    def today(self) -> dt.datetime:
+        """Midnight UTC today: for data that must be current (cache expiry), yet stable within a day."""
+        now = dt.datetime.now(dt.UTC)
+        return now.replace(hour=0, minute=0, second=0, microsecond=0)
+
     def pick(self, small: int, medium: int, large: int) -> int:
         return {"small": small, "medium": medium, "large": large}[self.size]
 

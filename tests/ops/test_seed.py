@@ -10,7 +10,8 @@ from tekupdb.seeding.base import table_of
 
 
 def _table_digests() -> dict[str, tuple[int, str]]:
-    """Row count and content digest of every seedable app's tables."""
+    """Row count and content digest of every seedable app's tables (encrypted secrets left out: their
+    random nonces differ on every run, by design)."""
     from django.apps import apps
 
     digests = {}
