@@ -83,6 +83,7 @@ def load(ctx: SeedContext, model, rows: Iterable[dict], *, total: int | None = N
     iterator = iter(rows)
     inserted = done = 0
     fields = None
+    stamped = False
     while True:
         batch = []
         for row in iterator:
@@ -92,7 +93,15 @@ def load(ctx: SeedContext, model, rows: Iterable[dict], *, total: int | None = N
         if not batch:
             break
         if fields is None:
+            stamped = {f.name for f in model._meta.concrete_fields} >= {"created_at", "updated_at"}
+            stamped = stamped and "created_at" not in batch[0]
             fields = [model._meta.get_field(name) for name in batch[0]]
+            if stamped:
+                fields += [model._meta.get_field("created_at"), model._meta.get_field("updated_at")]
+        if stamped:
+            # Not now(): the same seed must give the same rows.
+            for row in batch:
+                row["created_at"] = row["updated_at"] = ctx.moment(days_back=365)
         columns = [f.column for f in fields]
         ident_cols = sql.SQL(", ").join(sql.Identifier(c) for c in columns)
         target = sql.Identifier(schema, table)
@@ -129,9 +138,9 @@ def truncate_app(ctx: SeedContext) -> None:
     tables = [table_of(m) for m in apps.get_app_config(ctx.app).get_models(include_auto_created=True)]
     if not tables:
         return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            sql.SQL("TRUNCATE {}")
-            .format(sql.SQL(", ").join(sql.Identifier(s, t) for s, t in tables))
-            .as_string(cursor.cursor)
-        )
+    statement = sql.SQL("TRUNCATE {}").format(sql.SQL(", ").join(sql.Identifier(s, t) for s, t in tables))
+    with transaction.atomic(), connection.cursor() as cursor:
+        # TRUNCATE refuses tables with deferred foreign-key checks still pending in this transaction.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(statement.as_string(cursor.cursor))
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")

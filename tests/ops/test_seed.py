@@ -20,7 +20,8 @@ def _table_digests() -> dict[str, tuple[int, str]]:
             for model in apps.get_app_config(label).get_models():
                 schema, table = table_of(model)
                 cursor.execute(
-                    f"SELECT count(*), md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) "
+                    "SELECT count(*), md5(coalesce(string_agg("
+                    "(to_jsonb(t) - 'billy_api_key')::text, '|' ORDER BY t.id), '')) "
                     f'FROM "{schema}"."{table}" t'
                 )
                 digests[f"{schema}.{table}"] = cursor.fetchone()
