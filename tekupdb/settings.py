@@ -183,3 +183,17 @@ if not TEKUPDB_ENCRYPTION_KEYS:
     TEKUPDB_ENCRYPTION_KEYS = [
         base64.urlsafe_b64encode(hashlib.sha256(f"tekupdb-dev:{SECRET_KEY}".encode()).digest()).decode()
     ]
+
+# --- ops ---
+# Backups (manage.py backup/restore/health). An empty TEKUPDB_BACKUP_DIR turns the health check of the
+# newest backup's age off; the check runs only when the directory exists.
+_backup_dir = env.str("TEKUPDB_BACKUP_DIR", default=str(BASE_DIR / "backups"))
+TEKUPDB_BACKUP_DIR = Path(_backup_dir).resolve() if _backup_dir else None
+TEKUPDB_BACKUP_MAX_AGE_HOURS = env.float("TEKUPDB_BACKUP_MAX_AGE_HOURS", default=26.0)  # 0: no limit
+# Directory of pg_dump/pg_restore/psql when not embedded and not the first on PATH.
+TEKUPDB_PG_BIN_DIR = env.str("TEKUPDB_PG_BIN_DIR", default="")
+TEKUPDB_RESTORE_LOCK_TIMEOUT = env.str("TEKUPDB_RESTORE_LOCK_TIMEOUT", default="60s")
+# More expired billy cache rows than this means the cleanup is not running: health says unhealthy.
+TEKUPDB_HEALTH_MAX_EXPIRED_CACHE_ROWS = env.int("TEKUPDB_HEALTH_MAX_EXPIRED_CACHE_ROWS", default=10_000)
+# manage.py db_roles: one role per app schema, named <prefix><schema>.
+TEKUPDB_ROLE_PREFIX = env.str("TEKUPDB_ROLE_PREFIX", default="tekup_")

@@ -1,0 +1,242 @@
+"""Health of the database as a service: what `manage.py health`, `/healthz` and the admin dashboard show.
+
+`run_checks()` opens its own short-lived connection (never the pool): it must answer within `timeout`
+seconds even when the server does not, so the connection carries `connect_timeout` and
+`statement_timeout`. Every check after the connection is independent: one failing (or timing out)
+is reported and the others still run.
+
+Cheap checks (for load balancers and the dashboard): connection and round trip, server version,
+pgvector, the schemas. Slow checks add: every model's table and columns against pg_catalog, unapplied
+migrations, database size, expired billy cache rows, the age of the newest backup.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+from django.apps import apps
+from django.conf import settings
+from django.db.backends.utils import split_identifier
+from django.utils import timezone
+
+MIN_SERVER_MAJOR = 15
+
+
+@dataclass
+class CheckResult:
+    name: str
+    ok: bool
+    value: object = None
+    detail: str = ""
+
+
+@dataclass
+class HealthReport:
+    status: str  # "healthy" | "unhealthy" | "unreachable"
+    checks: list[CheckResult] = field(default_factory=list)
+    duration_ms: float = 0.0
+
+    @property
+    def failing(self) -> list[CheckResult]:
+        return [check for check in self.checks if not check.ok]
+
+    def check(self, name: str) -> CheckResult | None:
+        return next((check for check in self.checks if check.name == name), None)
+
+    def as_dict(self) -> dict:
+        return {
+            "status": self.status,
+            "duration_ms": round(self.duration_ms, 2),
+            "checks": [asdict(check) for check in self.checks],
+        }
+
+
+def app_schemas() -> list[str]:
+    """The schemas the project's apps own (AppConfig.schema), in INSTALLED_APPS order."""
+    return [config.schema for config in apps.get_app_configs() if getattr(config, "schema", None)]
+
+
+def model_tables() -> dict[tuple[str, str], list[str]]:
+    """(schema, table) of every managed model (M2M tables included) -> its column names."""
+    tables = {}
+    for model in apps.get_models(include_auto_created=True):
+        if not model._meta.managed or model._meta.proxy:
+            continue
+        schema, table = split_identifier(model._meta.db_table)
+        tables[(schema or "public", table)] = [f.column for f in model._meta.local_concrete_fields]
+    return tables
+
+
+def run_checks(*, include_slow: bool = True, timeout: float = 5.0) -> HealthReport:
+    """Run the health checks against the default database; never raises for a database problem."""
+    from tekupdb.ops import pg
+
+    started = time.perf_counter()
+    try:
+        conn = pg.connect(connect_timeout=max(2.0, timeout / 2), statement_timeout=timeout)
+    except Exception as exc:  # unreachable is a result, not an error
+        report = HealthReport(
+            status="unreachable",
+            checks=[CheckResult("connection", False, None, f"{exc.__class__.__name__}: {_first_line(exc)}")],
+        )
+        report.duration_ms = (time.perf_counter() - started) * 1000
+        return report
+    connect_ms = (time.perf_counter() - started) * 1000
+    checks: list[CheckResult] = []
+    with conn:
+        round_trip_started = time.perf_counter()
+        conn.execute("SELECT 1").fetchone()
+        round_trip_ms = (time.perf_counter() - round_trip_started) * 1000
+        checks.append(
+            CheckResult(
+                "connection",
+                True,
+                round(round_trip_ms, 2),
+                f"round trip {round_trip_ms:.1f} ms (connect {connect_ms:.0f} ms)",
+            )
+        )
+        runners: list[Callable] = [_server_version, _pgvector, _schemas]
+        if include_slow:
+            runners += [_tables, _migrations, _database_size, _billy_expired_cache, _backup_age]
+        for runner in runners:
+            try:
+                result = runner(conn)
+            except Exception as exc:
+                result = CheckResult(runner.__name__.lstrip("_"), False, None, _first_line(exc))
+            if result is not None:
+                checks.append(result)
+    status = "healthy" if all(check.ok for check in checks) else "unhealthy"
+    return HealthReport(status=status, checks=checks, duration_ms=(time.perf_counter() - started) * 1000)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or exc.__class__.__name__
+    return text.splitlines()[0]
+
+
+def _server_version(conn) -> CheckResult:
+    version = conn.execute("SHOW server_version").fetchone()[0].split()[0]
+    major = conn.info.server_version // 10000
+    ok = major >= MIN_SERVER_MAJOR
+    detail = f"PostgreSQL {version}" + ("" if ok else f"; the project needs {MIN_SERVER_MAJOR} or newer")
+    return CheckResult("server_version", ok, version, detail)
+
+
+def _pgvector(conn) -> CheckResult:
+    row = conn.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'").fetchone()
+    if row is None:
+        return CheckResult("pgvector", False, None, "the vector extension is not installed (run migrate)")
+    return CheckResult("pgvector", True, row[0], f"pgvector {row[0]}")
+
+
+def _schemas(conn) -> CheckResult:
+    expected = app_schemas()
+    present = {row[0] for row in conn.execute("SELECT nspname FROM pg_namespace").fetchall()}
+    missing = [schema for schema in expected if schema not in present]
+    detail = (
+        f"missing: {', '.join(missing)}" if missing else f"{len(expected)} present: {', '.join(expected)}"
+    )
+    return CheckResult("schemas", not missing, len(expected) - len(missing), detail)
+
+
+def _tables(conn) -> CheckResult:
+    expected = model_tables()
+    rows = conn.execute(
+        """
+        SELECT n.nspname, c.relname, a.attname
+        FROM pg_class c
+        JOIN pg_namespace n ON n.oid = c.relnamespace
+        LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+        WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname = ANY(%s)
+        """,
+        [sorted({schema for schema, _ in expected})],
+    ).fetchall()
+    present: dict[tuple[str, str], set[str]] = {}
+    for schema, table, column in rows:
+        present.setdefault((schema, table), set()).add(column)
+    missing_tables = [f"{s}.{t}" for (s, t) in sorted(expected) if (s, t) not in present]
+    missing_columns = [
+        f"{s}.{t}.{column}"
+        for (s, t), columns in sorted(expected.items())
+        if (s, t) in present
+        for column in columns
+        if column not in present[(s, t)]
+    ]
+    problems = []
+    if missing_tables:
+        problems.append(f"missing tables: {', '.join(missing_tables)}")
+    if missing_columns:
+        problems.append(f"missing columns: {', '.join(missing_columns)}")
+    detail = "; ".join(problems) or f"all {len(expected)} model tables present"
+    return CheckResult("tables", not problems, len(expected) - len(missing_tables), detail)
+
+
+def _migrations(conn) -> CheckResult:
+    from django.db.migrations.loader import MigrationLoader
+
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    exists = conn.execute("SELECT to_regclass('public.django_migrations')").fetchone()[0]
+    applied = set()
+    if exists:
+        applied = {tuple(row) for row in conn.execute("SELECT app, name FROM django_migrations").fetchall()}
+    for key, migration in loader.replacements.items():
+        if all(replaced in applied for replaced in migration.replaces):
+            applied.add(key)
+    unapplied = sorted(f"{app}.{name}" for app, name in loader.graph.nodes if (app, name) not in applied)
+    detail = f"unapplied: {', '.join(unapplied)}" if unapplied else "all applied"
+    return CheckResult("migrations", not unapplied, len(unapplied), detail)
+
+
+def _database_size(conn) -> CheckResult:
+    size, pretty = conn.execute(
+        "SELECT pg_database_size(current_database()), pg_size_pretty(pg_database_size(current_database()))"
+    ).fetchone()
+    return CheckResult("database_size", True, size, pretty)
+
+
+def _billy_expired_cache(conn) -> CheckResult | None:
+    """Expired cache rows pile up when the billy cleanup stops running."""
+    from psycopg import sql
+
+    try:
+        billy = apps.get_app_config("billy")
+    except LookupError:
+        return None
+    cache_models = [m for m in billy.get_models() if any(f.name == "expires_at" for f in m._meta.fields)]
+    if not cache_models:
+        return None
+    total, parts = 0, []
+    for model in cache_models:
+        schema, table = split_identifier(model._meta.db_table)
+        query = sql.SQL("SELECT count(*) FROM {}.{} WHERE expires_at < now()").format(
+            sql.Identifier(schema or "public"), sql.Identifier(table)
+        )
+        count = conn.execute(query).fetchone()[0]
+        total += count
+        parts.append(f"{table} {count}")
+    limit = settings.TEKUPDB_HEALTH_MAX_EXPIRED_CACHE_ROWS
+    ok = total <= limit
+    detail = f"{total} expired ({', '.join(parts)})" + (
+        "" if ok else f"; more than {limit}: is cleanup running?"
+    )
+    return CheckResult("billy_expired_cache", ok, total, detail)
+
+
+def _backup_age(conn) -> CheckResult | None:
+    """Age of the newest complete backup, when the backup directory exists."""
+    from tekupdb.ops.backup import list_backups
+
+    directory = settings.TEKUPDB_BACKUP_DIR
+    if not directory or not directory.is_dir():
+        return None
+    backups = list_backups(directory)
+    if not backups:
+        return CheckResult("backup_age", False, None, f"no complete backup in {directory}")
+    newest = backups[-1]
+    age_hours = (timezone.now() - newest.created_at).total_seconds() / 3600
+    limit = settings.TEKUPDB_BACKUP_MAX_AGE_HOURS
+    ok = not limit or age_hours <= limit
+    detail = f"{newest.dump_path.name}, {age_hours:.1f} h old" + ("" if ok else f"; older than {limit} h")
+    return CheckResult("backup_age", ok, round(age_hours, 2), detail)

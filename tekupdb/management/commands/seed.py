@@ -1,0 +1,57 @@
+"""Fill the database with realistic, Danish-flavoured demo data for every app that has models.
+
+Deterministic for a given --random-seed, and idempotent: running it twice adds nothing the second
+time. `manage.py start` runs `seed --size small` on an empty database; `large` (100,000 vault
+documents with embeddings, 1,000,000 billy usage rows) is for benchmarks and takes minutes.
+"""
+
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from tekupdb.ops.progress import ProgressBar
+from tekupdb.seeding import SIZES, run_seed
+
+
+class Command(BaseCommand):
+    help = "Seed demo data (small, medium or large) for every app with models; safe to run twice."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--size", choices=SIZES, default="small")
+        parser.add_argument(
+            "--apps", nargs="+", metavar="APP", help="Only these apps (default: all seedable)."
+        )
+        parser.add_argument("--reset", action="store_true", help="Remove the apps' demo data first.")
+        parser.add_argument("--random-seed", type=int, default=0, dest="random_seed", metavar="N")
+
+    def handle(self, *args, size, apps, reset, random_seed, verbosity, **options):
+        bars: dict[str, ProgressBar] = {}
+
+        def progress(label, done, total):
+            if verbosity < 1:
+                return
+            bar = bars.get(label)
+            if bar is None:
+                bar = bars[label] = ProgressBar(self.stdout, total, f"{label:<28}")
+            bar.total = max(total, 1)
+            bar.update(done)
+
+        started = time.monotonic()
+        try:
+            results = run_seed(size=size, apps=apps, reset=reset, random_seed=random_seed, progress=progress)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        if verbosity < 1:
+            return
+        inserted = sum(sum(result.inserted.values()) for result in results)
+        names = ", ".join(result.app for result in results) or "nothing (no app has models yet)"
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Seeded {names} ({size}, seed {random_seed}): {inserted} new rows "
+                f"in {time.monotonic() - started:.1f} s."
+            )
+        )
+        if verbosity >= 2:
+            for result in results:
+                for table, count in result.inserted.items():
+                    self.stdout.write(f"  {table}: {count}")

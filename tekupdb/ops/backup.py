@@ -1,0 +1,213 @@
+"""Backups: pg_dump in custom format plus a JSON manifest, written so that no partial file ever has a
+final name.
+
+The row counts in the manifest come from the very snapshot that pg_dump dumps: a REPEATABLE READ
+transaction exports its snapshot (`pg_export_snapshot()`), counts every table, and pg_dump runs with
+`--snapshot` while that transaction stays open. The counts are therefore exact even while services
+keep writing, and restore can hold the restored database to them.
+
+A backup is complete when its manifest exists: the dump is renamed into place first, the manifest last.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+from django.conf import settings
+from django.utils import timezone
+
+from . import pg
+
+MANIFEST_FORMAT = 1
+_VERBOSE_TABLE = re.compile(r'dumping contents of table "([^"]+)"')
+
+Progress = Callable[[int, int, str], None]
+
+
+class BackupError(RuntimeError):
+    """A backup or restore cannot go on; the message says what is wrong and what to do."""
+
+
+@dataclass(frozen=True)
+class Backup:
+    dump_path: Path
+    manifest_path: Path
+    manifest: dict
+
+    @property
+    def created_at(self) -> dt.datetime:
+        return dt.datetime.fromisoformat(self.manifest["created_at"])
+
+    @property
+    def group(self) -> str:
+        """Backups of the same database and schema selection rotate together."""
+        return f"{self.manifest.get('database')}:{','.join(self.manifest.get('selected_schemas') or ['*'])}"
+
+
+def manifest_path_for(dump_path: Path) -> Path:
+    return dump_path.with_suffix(".json")
+
+
+def list_backups(directory: Path | str) -> list[Backup]:
+    """Complete backups (manifest and dump both present) in `directory`, oldest first."""
+    directory = Path(directory)
+    found = []
+    for manifest_path in directory.glob("*.json"):
+        try:
+            manifest = json.loads(manifest_path.read_text())
+            dump_path = directory / manifest["dump"]
+            dt.datetime.fromisoformat(manifest["created_at"])
+        except (ValueError, KeyError, TypeError, OSError):
+            continue
+        if dump_path.exists():
+            found.append(Backup(dump_path, manifest_path, manifest))
+    return sorted(found, key=lambda backup: backup.created_at)
+
+
+def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _fsync_write(path: Path, data: bytes) -> None:
+    with open(path, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _existing_schemas(conn: psycopg.Connection) -> set[str]:
+    rows = conn.execute(
+        "SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema'"
+    ).fetchall()
+    return {row[0] for row in rows}
+
+
+def create_backup(
+    *,
+    schemas: list[str] | None = None,
+    output_dir: Path | str | None = None,
+    keep: int | None = None,
+    progress: Progress | None = None,
+    alias: str = "default",
+) -> Backup:
+    """Dump the database (or the given schemas) into `output_dir`; rotate to `keep` backups if given."""
+    if keep is not None and keep < 1:
+        raise BackupError(f"--keep must be at least 1, not {keep}.")
+    output_dir = Path(output_dir or settings.TEKUPDB_BACKUP_DIR).resolve()
+    output_dir.mkdir(parents=True, exist_ok=True)
+    params = pg.connection_params(alias)
+    conninfo, env = pg.libpq_command_env(params)
+    schemas = sorted(set(schemas)) if schemas else None
+
+    with pg.connect(params=params, connect_timeout=10) as snapshot_conn:
+        version_num, version = pg.server_version(snapshot_conn)
+        pg_dump = pg.program_for_server("pg_dump", version_num, alias=alias)
+        if schemas:
+            unknown = sorted(set(schemas) - _existing_schemas(snapshot_conn))
+            if unknown:
+                raise BackupError(f"No such schema in the database: {', '.join(unknown)}.")
+        snapshot_conn.autocommit = False
+        snapshot_conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        snapshot_conn.read_only = True
+        snapshot = snapshot_conn.execute("SELECT pg_export_snapshot()").fetchone()[0]
+        tables = pg.list_tables(snapshot_conn, schemas)
+        counts = pg.count_rows(snapshot_conn, tables)
+
+        created_at = timezone.now().astimezone(dt.UTC)
+        label = "+".join(schemas) if schemas else "all"
+        stem = f"{params.get('dbname', 'db')}-{label}-{created_at:%Y%m%dT%H%M%SZ}"
+        suffix = 0
+        while (output_dir / f"{stem}.dump").exists() or (output_dir / f"{stem}.json").exists():
+            suffix += 1
+            stem = f"{stem.rsplit('~', 1)[0]}~{suffix}"
+        dump_path = output_dir / f"{stem}.dump"
+        partial_dump = output_dir / f".{stem}.dump.partial"
+        partial_manifest = output_dir / f".{stem}.json.partial"
+
+        command = [str(pg_dump.path), "--format=custom", "--verbose", f"--snapshot={snapshot}"]
+        command += [f"--file={partial_dump}", f"--dbname={conninfo}"]
+        for schema in schemas or []:
+            command.append(f"--schema={schema}")
+        try:
+            _run_with_progress(command, env, total=len(tables), progress=progress)
+            snapshot_conn.rollback()  # pg_dump is done with the snapshot
+            sha256 = sha256_of(partial_dump)
+            with open(partial_dump, "rb") as handle:
+                os.fsync(handle.fileno())
+            manifest = {
+                "format": MANIFEST_FORMAT,
+                "created_at": created_at.isoformat(),
+                "database": params.get("dbname"),
+                "server_version": version,
+                "server_version_num": version_num,
+                "pg_dump_version": pg_dump.version,
+                "selected_schemas": schemas,
+                "schemas": schemas or sorted(_existing_schemas(snapshot_conn)),
+                "tables": counts,
+                "dump": dump_path.name,
+                "size": partial_dump.stat().st_size,
+                "sha256": sha256,
+            }
+            _fsync_write(partial_manifest, json.dumps(manifest, indent=2, sort_keys=True).encode())
+            os.replace(partial_dump, dump_path)
+            os.replace(partial_manifest, manifest_path_for(dump_path))
+            _fsync_dir(output_dir)
+        finally:
+            partial_dump.unlink(missing_ok=True)
+            partial_manifest.unlink(missing_ok=True)
+
+    backup = Backup(dump_path, manifest_path_for(dump_path), manifest)
+    if keep:
+        rotate_backups(output_dir, keep=keep, group=backup.group)
+    return backup
+
+
+def rotate_backups(directory: Path | str, *, keep: int, group: str) -> list[Path]:
+    """Delete all but the `keep` newest complete backups of `group`; return the deleted dumps."""
+    backups = [backup for backup in list_backups(directory) if backup.group == group]
+    removed = []
+    for backup in backups[:-keep] if keep else []:
+        # The manifest goes first: a dump without a manifest is never taken for a backup.
+        backup.manifest_path.unlink(missing_ok=True)
+        backup.dump_path.unlink(missing_ok=True)
+        removed.append(backup.dump_path)
+    return removed
+
+
+def _run_with_progress(command: list[str], env: dict, *, total: int, progress: Progress | None) -> None:
+    """Run pg_dump --verbose, turning its "dumping contents of table" lines into progress."""
+    done = 0
+    tail: list[str] = []
+    with subprocess.Popen(
+        command, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True
+    ) as proc:
+        for line in proc.stderr:
+            tail = (tail + [line.rstrip()])[-20:]
+            match = _VERBOSE_TABLE.search(line)
+            if match and progress:
+                done += 1
+                progress(done, total, match.group(1))
+    if proc.returncode != 0:
+        errors = [line for line in tail if "error" in line.lower()] or tail
+        raise BackupError(f"pg_dump failed (exit {proc.returncode}):\n" + "\n".join(errors))

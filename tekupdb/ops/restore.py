@@ -1,0 +1,323 @@
+"""Restore a backup so that any failure leaves the database exactly as it was.
+
+How: pg_restore turns the archive into a SQL script (`--clean --if-exists`: drop each object, then
+create it and load its rows), and psql runs that script with `--single-transaction` and
+ON_ERROR_STOP, followed, inside the same transaction, by a check of every table's row count against
+the manifest (a mismatch raises and rolls everything back) and by the grants of the per-schema roles
+that exist. Either all of it commits, or nothing does: PostgreSQL's DDL is transactional.
+
+Chosen over restoring into a scratch database and renaming it: that needs CREATEDB, cannot restore a
+single schema, and must first disconnect every client (the pool included). The cost of the chosen way:
+the restored tables are locked until the commit (a restore is downtime anyway), and the whole restore
+is one transaction, so no parallel jobs.
+
+Before anything is touched: the manifest must exist and match the dump (size, sha256), pg_restore must
+be able to read the archive, and without `assume_yes` the target must hold no data. Extensions are not
+restored (dropping `vector` would need a superuser and every vector column): they must already exist,
+as `migrate` makes sure. Tables in the restored schemas that the backup does not know would survive
+the restore and leave a mixed database, so they are refused too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import subprocess
+import tempfile
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+
+from . import pg, roles
+from .backup import Backup, BackupError, manifest_path_for, sha256_of
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class RestoreResult:
+    backup: Backup
+    schemas: list[str]
+    counts: dict[str, int]
+
+
+def resolve_backup_path(path: Path | str) -> Path:
+    """Accept the dump or its manifest; relative names are looked up in the backup directory too."""
+    path = Path(path)
+    if not path.exists() and not path.is_absolute():
+        candidate = Path(settings.TEKUPDB_BACKUP_DIR) / path
+        if candidate.exists():
+            path = candidate
+    if path.suffix == ".json":
+        try:
+            path = path.parent / json.loads(path.read_text())["dump"]
+        except (ValueError, KeyError, OSError) as exc:
+            raise BackupError(f"{path} is not a readable backup manifest ({exc}).") from None
+    return path
+
+
+def verify_backup(path: Path | str) -> Backup:
+    """The backup, if its manifest exists and its dump has the recorded size and sha256."""
+    dump_path = resolve_backup_path(path)
+    manifest_path = manifest_path_for(dump_path)
+    if not dump_path.exists():
+        raise BackupError(f"No backup file at {dump_path}.")
+    if not manifest_path.exists():
+        raise BackupError(
+            f"No manifest {manifest_path.name} beside {dump_path.name}: the backup cannot be verified, "
+            "so it is not restored."
+        )
+    try:
+        manifest = json.loads(manifest_path.read_text())
+        expected_size, expected_sha = int(manifest["size"]), manifest["sha256"]
+        manifest["tables"].items()
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise BackupError(
+            f"The manifest {manifest_path} is damaged ({exc!r}); refusing to restore."
+        ) from None
+    if manifest.get("dump") != dump_path.name:
+        raise BackupError(
+            f"The manifest {manifest_path.name} describes {manifest.get('dump')}, not {dump_path.name}."
+        )
+    size = dump_path.stat().st_size
+    if size != expected_size:
+        raise BackupError(
+            f"{dump_path.name} is {size} bytes but its manifest says {expected_size}: the file is truncated "
+            "or altered. Nothing was restored."
+        )
+    actual_sha = sha256_of(dump_path)
+    if actual_sha != expected_sha:
+        raise BackupError(
+            f"The sha256 of {dump_path.name} ({actual_sha[:12]}…) differs from its manifest "
+            f"({expected_sha[:12]}…): the file is altered or corrupt. Nothing was restored."
+        )
+    return Backup(dump_path, manifest_path, manifest)
+
+
+def _table_key_parts(key: str) -> tuple[str, str]:
+    schema, _, table = key.partition(".")
+    return schema, table
+
+
+def restore_backup(
+    *,
+    path: Path | str,
+    schemas: list[str] | None = None,
+    assume_yes: bool = False,
+    progress: Progress | None = None,
+    alias: str = "default",
+) -> RestoreResult:
+    backup = verify_backup(path)
+    manifest = backup.manifest
+    in_backup = sorted(manifest.get("schemas") or {_table_key_parts(k)[0] for k in manifest["tables"]})
+    if schemas:
+        unknown = sorted(set(schemas) - set(in_backup))
+        if unknown:
+            raise BackupError(
+                f"The backup holds no schema {', '.join(unknown)}; it holds {', '.join(in_backup)}."
+            )
+        scope = sorted(set(schemas))
+    else:
+        scope = in_backup
+    expected = {
+        key: int(count) for key, count in manifest["tables"].items() if _table_key_parts(key)[0] in scope
+    }
+
+    params = pg.connection_params(alias)
+    conninfo, env = pg.libpq_command_env(params)
+    with pg.connect(params=params, connect_timeout=10) as conn:
+        version_num, _ = pg.server_version(conn)
+        pg_restore = pg.program_for_server(
+            "pg_restore", max(version_num, manifest["server_version_num"]), alias=alias
+        )
+        psql = pg.program_for_server("psql", version_num, alias=alias)
+        toc = _read_toc(pg_restore, backup.dump_path, env)
+
+        missing_extensions = _missing_extensions(conn, toc)
+        if missing_extensions:
+            raise BackupError(
+                f"The backup needs the extension(s) {', '.join(missing_extensions)}, which this database "
+                "lacks. Run `manage.py migrate` (or CREATE EXTENSION as a superuser) first."
+            )
+        current = pg.list_tables(conn, scope)
+        extra = sorted(f"{s}.{t}" for s, t in current if f"{s}.{t}" not in manifest["tables"])
+        if extra:
+            raise BackupError(
+                "These tables exist here but not in the backup, and would survive the restore: "
+                f"{', '.join(extra)}. Migrate back to the backup's state or drop them first."
+            )
+        holding = [
+            f"{s}.{t}"
+            for s, t in current
+            if (s, t) not in pg.BOOKKEEPING_TABLES
+            and conn.execute(f'SELECT EXISTS (SELECT FROM "{s}"."{t}")').fetchone()[0]
+        ]
+        if holding and not assume_yes:
+            shown = ", ".join(holding[:5]) + (f" and {len(holding) - 5} more" if len(holding) > 5 else "")
+            raise BackupError(
+                f"The database holds data ({shown}); the restore would replace it. Pass --yes to go on."
+            )
+        grant_schemas = [s for s in roles.existing_roles(conn, scope) if s in scope]
+        grants = roles.render(
+            roles.roles_sql(schemas=grant_schemas, database=conn.info.dbname, create=False), conn
+        )
+
+    full = not schemas and not manifest.get("selected_schemas")
+    with tempfile.TemporaryDirectory(prefix="tekup-restore-") as work:
+        work_dir = Path(work)
+        list_file = work_dir / "toc.list"
+        list_file.write_text("\n".join(line for line in toc if not _is_extension_entry(line)) + "\n")
+        prologue = work_dir / "prologue.sql"
+        epilogue = work_dir / "epilogue.sql"
+        restore_cmd = [
+            str(pg_restore.path),
+            "--no-owner",
+            "--no-privileges",
+            f"--use-list={list_file}",
+            "--file=-",
+        ]
+        if full:
+            # Drop and recreate every object of the backup; the roles' grants go with the dropped
+            # objects, so they are granted again before the commit.
+            restore_cmd += ["--clean", "--if-exists"]
+            prologue.write_text("")
+            epilogue.write_text(_verify_sql(expected) + "\n" + grants + "\n")
+        else:
+            # Some schemas: their tables are referenced from other schemas (everything points at
+            # shared.users), so they cannot be dropped. Replace their rows instead; Django's foreign
+            # keys are DEFERRABLE INITIALLY DEFERRED, so references from outside are checked at the
+            # commit, and a row that would point at nothing fails the whole restore.
+            restore_cmd += ["--data-only", *[f"--schema={schema}" for schema in scope]]
+            prologue.write_text(_delete_sql(expected))
+            epilogue.write_text(_verify_sql(expected) + "\n")
+        restore_cmd.append(str(backup.dump_path))
+        psql_cmd = [
+            str(psql.path),
+            "--no-psqlrc",
+            "--quiet",
+            "--single-transaction",
+            "--set=ON_ERROR_STOP=1",
+            f"--file={prologue}",
+            "--file=-",
+            f"--file={epilogue}",
+            f"--dbname={conninfo}",
+        ]
+        psql_env = dict(env, PGOPTIONS=f"-c lock_timeout={settings.TEKUPDB_RESTORE_LOCK_TIMEOUT}")
+        _pipe(restore_cmd, psql_cmd, env, psql_env, total=len(expected), progress=progress)
+
+    with pg.connect(params=params, connect_timeout=10) as conn:
+        counts = pg.count_rows(conn, [_table_key_parts(key) for key in sorted(expected)])
+    differences = [
+        f"{key}: {counts[key]} rows, manifest {n}" for key, n in expected.items() if counts[key] != n
+    ]
+    if differences:
+        raise BackupError("Row counts differ from the manifest after the restore: " + "; ".join(differences))
+    return RestoreResult(backup=backup, schemas=scope, counts=counts)
+
+
+def _read_toc(pg_restore: pg.Program, dump_path: Path, env: dict) -> list[str]:
+    result = subprocess.run(
+        [str(pg_restore.path), "--list", str(dump_path)], capture_output=True, text=True, env=env
+    )
+    if result.returncode != 0:
+        raise BackupError(f"pg_restore cannot read {dump_path.name}: {result.stderr.strip()}")
+    return result.stdout.splitlines()
+
+
+def _is_extension_entry(line: str) -> bool:
+    # "215; 1259 16390 EXTENSION - vector" and "4015; 0 0 COMMENT - EXTENSION vector"
+    return not line.startswith(";") and " EXTENSION " in line
+
+
+def _missing_extensions(conn, toc: list[str]) -> list[str]:
+    wanted = set()
+    for line in toc:
+        if not line.startswith(";") and " EXTENSION - " in line:
+            wanted.add(line.split(" EXTENSION - ", 1)[1].split()[0])
+    present = {row[0] for row in conn.execute("SELECT extname FROM pg_extension").fetchall()}
+    return sorted(wanted - present)
+
+
+def _delete_sql(expected: dict[str, int]) -> str:
+    lines = ["SET CONSTRAINTS ALL DEFERRED;"]
+    for key in sorted(expected):
+        schema, table = _table_key_parts(key)
+        lines.append(f'DELETE FROM "{schema}"."{table}";')
+    return "\n".join(lines) + "\n"
+
+
+def _verify_sql(expected: dict[str, int]) -> str:
+    """A DO block that aborts the restore's transaction when any row count differs from the manifest."""
+    payload = json.dumps([[*_table_key_parts(key), count] for key, count in sorted(expected.items())])
+    tag, data_tag = "$tekup_verify$", "$tekup_counts$"
+    assert tag not in payload and data_tag not in payload
+    return f"""
+DO {tag}
+DECLARE
+    item jsonb;
+    actual bigint;
+    problems text[] := '{{}}';
+BEGIN
+    FOR item IN SELECT * FROM jsonb_array_elements({data_tag}{payload}{data_tag}::jsonb) LOOP
+        EXECUTE format('SELECT count(*) FROM %I.%I', item->>0, item->>1) INTO actual;
+        IF actual <> (item->>2)::bigint THEN
+            problems := problems
+                || format('%s.%s: %s rows, manifest %s', item->>0, item->>1, actual, item->>2);
+        END IF;
+    END LOOP;
+    IF cardinality(problems) > 0 THEN
+        RAISE EXCEPTION 'row counts differ from the manifest, restore rolled back: %',
+            array_to_string(problems, '; ');
+    END IF;
+END
+{tag};
+"""
+
+
+def _pipe(restore_cmd, psql_cmd, env, psql_env, *, total: int, progress: Progress | None) -> None:
+    """pg_restore's script into psql, counting the COPY blocks that pass for progress."""
+    restore = subprocess.Popen(restore_cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    psql = subprocess.Popen(
+        psql_cmd, env=psql_env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    restore_err: list[bytes] = []
+    psql_err: list[bytes] = []
+    readers = [
+        threading.Thread(target=lambda: restore_err.append(restore.stderr.read()), daemon=True),
+        threading.Thread(target=lambda: psql_err.append(psql.stderr.read()), daemon=True),
+    ]
+    for reader in readers:
+        reader.start()
+    done = 0
+    try:
+        for line in restore.stdout:
+            if line.startswith(b"COPY ") and progress:
+                done += 1
+                progress(done, total, line[5:].split(b" (", 1)[0].decode(errors="replace"))
+            psql.stdin.write(line)
+    except BrokenPipeError:
+        pass  # psql stopped at an error; its message follows
+    restore.stdout.close()
+    restore.wait()
+    if restore.returncode != 0:
+        # psql still waits for the end of its input: killing it drops the connection mid-transaction,
+        # so the server rolls back whatever the partial script did.
+        psql.kill()
+        psql.wait()
+        for reader in readers:
+            reader.join()
+        message = b"".join(restore_err).decode(errors="replace").strip()
+        raise BackupError(
+            f"pg_restore failed (exit {restore.returncode}); the restore was rolled back.\n{message}"
+        )
+    with contextlib.suppress(BrokenPipeError):
+        psql.stdin.close()
+    psql.wait()
+    for reader in readers:
+        reader.join()
+    if psql.returncode != 0:
+        message = b"".join(psql_err).decode(errors="replace").strip()
+        raise BackupError(f"The restore failed and was rolled back; the database is unchanged.\n{message}")

@@ -1,0 +1,181 @@
+"""What the app seeders share: the seeded context, stable ids, and the COPY loader."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import random
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.db.backends.utils import split_identifier
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+NAMESPACE = uuid.UUID("6f1d3c52-7a4b-5e0f-9a61-2b8c4d7e9f10")
+# Demo data is laid out before this moment, so the same seed gives the same timestamps anywhere.
+EPOCH = dt.datetime(2025, 6, 1, 8, 0, tzinfo=dt.UTC)
+BATCH = 10_000
+
+
+@dataclass
+class SeedContext:
+    app: str
+    size: str
+    random_seed: int
+    progress: Callable[[str, int, int], None] | None = None
+    inserted: dict[str, int] = field(default_factory=dict)
+    loaded: dict[str, int] = field(default_factory=dict)  # rows sent, for progress
+
+    def __post_init__(self):
+        self.rng = random.Random(f"{self.random_seed}:{self.app}")
+        from faker import Faker
+
+        self.faker = Faker("da_DK")
+        self.faker.seed_instance(f"{self.random_seed}:{self.app}")
+
+    @property
+    def today(self) -> dt.datetime:
+        """Midnight UTC today: for data that must be current (cache expiry), yet stable within a day."""
+        now = dt.datetime.now(dt.UTC)
+        return now.replace(hour=0, minute=0, second=0, microsecond=0)
+
+    def pick(self, small: int, medium: int, large: int) -> int:
+        return {"small": small, "medium": medium, "large": large}[self.size]
+
+    def moment(self, *, days_back: float = 365) -> dt.datetime:
+        """A deterministic time within `days_back` days before EPOCH."""
+        return EPOCH - dt.timedelta(seconds=int(self.rng.random() * days_back * 86400))
+
+
+def stable_id(*parts) -> uuid.UUID:
+    """The id of a seeded row: uuid5 of its natural key, so a second run collides instead of duplicating."""
+    return uuid.uuid5(NAMESPACE, ":".join(str(part) for part in parts))
+
+
+def table_of(model) -> tuple[str, str]:
+    schema, table = split_identifier(model._meta.db_table)
+    return schema or "public", table
+
+
+def _adapt(field_obj, value):
+    if value is None:
+        return None
+    internal = field_obj.get_internal_type()
+    if internal == "JSONField":
+        return Jsonb(value)
+    if field_obj.__class__.__name__ in {"VectorField", "HalfVectorField"}:
+        return "[" + ",".join(f"{float(x):.6g}" for x in value) + "]"
+    if isinstance(value, float) and internal == "DecimalField":
+        return Decimal(str(value))
+    return value
+
+
+def load(ctx: SeedContext, model, rows: Iterable[dict], *, total: int | None = None) -> int:
+    """COPY rows (dicts of field name -> value) into `model`'s table, skipping rows that already exist.
+
+    Rows stream into a temporary table in batches and move over with INSERT ... ON CONFLICT DO NOTHING,
+    each batch in its own transaction; returns the number of rows actually inserted.
+    """
+    schema, table = table_of(model)
+    label = f"{schema}.{table}"
+    iterator = iter(rows)
+    inserted = 0
+    done = ctx.loaded.get(label, 0)
+    fields = None
+    stamped = False
+    while True:
+        batch = []
+        for row in iterator:
+            batch.append(row)
+            if len(batch) >= BATCH:
+                break
+        if not batch:
+            break
+        if fields is None:
+            stamped = {f.name for f in model._meta.concrete_fields} >= {"created_at", "updated_at"}
+            stamped = stamped and "created_at" not in batch[0]
+            fields = [model._meta.get_field(name) for name in batch[0]]
+            if stamped:
+                fields += [model._meta.get_field("created_at"), model._meta.get_field("updated_at")]
+        if stamped:
+            # Not now(): the same seed must give the same rows.
+            for row in batch:
+                row["created_at"] = row["updated_at"] = ctx.moment(days_back=365)
+        columns = [f.column for f in fields]
+        ident_cols = sql.SQL(", ").join(sql.Identifier(c) for c in columns)
+        target = sql.Identifier(schema, table)
+        with transaction.atomic(), connection.cursor() as cursor:
+            pg_cursor = cursor.cursor
+            # Dropped by hand too: inside an outer transaction (tests) ON COMMIT comes too late.
+            pg_cursor.execute("DROP TABLE IF EXISTS pg_temp.seed_stage")
+            pg_cursor.execute(
+                sql.SQL("CREATE TEMP TABLE seed_stage (LIKE {} INCLUDING DEFAULTS) ON COMMIT DROP").format(
+                    target
+                )
+            )
+            with pg_cursor.copy(sql.SQL("COPY seed_stage ({}) FROM STDIN").format(ident_cols)) as copy:
+                for row in batch:
+                    copy.write_row([_adapt(f, row[f.name]) for f in fields])
+            pg_cursor.execute(
+                sql.SQL("INSERT INTO {} ({}) SELECT {} FROM seed_stage ON CONFLICT DO NOTHING").format(
+                    target, ident_cols, ident_cols
+                )
+            )
+            inserted += max(pg_cursor.rowcount, 0)
+            pg_cursor.execute("DROP TABLE seed_stage")
+        done += len(batch)
+        ctx.loaded[label] = done
+        if ctx.progress:
+            ctx.progress(label, done, total or done)
+    ctx.inserted[label] = ctx.inserted.get(label, 0) + inserted
+    return inserted
+
+
+def truncate_app(ctx: SeedContext) -> None:
+    """Empty every table of the app (its M2M tables too) in one statement."""
+    from django.apps import apps
+
+    tables = [table_of(m) for m in apps.get_app_config(ctx.app).get_models(include_auto_created=True)]
+    if not tables:
+        return
+    statement = sql.SQL("TRUNCATE {}").format(sql.SQL(", ").join(sql.Identifier(s, t) for s, t in tables))
+    with transaction.atomic(), connection.cursor() as cursor:
+        # TRUNCATE refuses tables with deferred foreign-key checks still pending in this transaction.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(statement.as_string(cursor.cursor))
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+@contextlib.contextmanager
+def indexes_built_after(model, *, method: str = "hnsw", enabled: bool = True):
+    """Drop `model`'s indexes of an access method while loading, and build them again afterwards.
+
+    Building an HNSW index once over 100,000 vectors is several times faster than inserting each
+    vector into it. The indexes are rebuilt from their own definitions even if loading fails.
+    """
+    if not enabled:
+        yield
+        return
+    schema, table = table_of(model)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+            FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam
+            WHERE i.indrelid = to_regclass(%s) AND am.amname = %s
+            """,
+            [f'"{schema}"."{table}"', method],
+        )
+        definitions = cursor.fetchall()
+        for name, _ in definitions:
+            cursor.execute(f"DROP INDEX {name}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            for _, definition in definitions:
+                cursor.execute(definition)

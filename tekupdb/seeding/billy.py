@@ -1,0 +1,204 @@
+"""Seed the billy schema: organizations with encrypted demo keys, their users, cached Billy.dk
+objects (a tenth already expired, so the cleanup has work), the MCP tool audit trail, hourly usage
+metrics (1,000,000 rows at `large`) and rate-limit windows.
+
+Usage rows keep the running sums consistent with the derived columns, as `billy.services` does:
+avg_duration_ms = duration_sum_ms / duration_count, cache_hit_rate = 100 * cache_hits / cache_lookups.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from decimal import Decimal
+
+from billy import models
+from shared import crypto
+
+from .base import EPOCH, SeedContext, load, stable_id, truncate_app
+
+TOOLS = [
+    "list_invoices",
+    "get_invoice",
+    "create_invoice",
+    "list_customers",
+    "create_customer",
+    "list_products",
+    "get_organization",
+    "list_bank_payments",
+]
+ENDPOINTS = ["/v2/invoices", "/v2/contacts", "/v2/products", "/v2/bankPayments"]
+ROLES = ["admin", "user", "user", "user", "readonly"]
+
+
+def organization_ids(ctx: SeedContext) -> list:
+    return [stable_id("billy.organizations", f"demo-{index:05d}") for index in range(ctx.pick(3, 10, 20))]
+
+
+def seed(ctx: SeedContext) -> None:
+    orgs = organization_ids(ctx)
+    org_rows = []
+    for index, org_id in enumerate(orgs):
+        created = ctx.moment(days_back=700)
+        org_rows.append(
+            {
+                "id": org_id,
+                "name": ctx.faker.company(),
+                "billy_organization_id": f"demo-{index:05d}",
+                # Encrypted like billy.services does; the plaintext is a demo value, not a real key.
+                "billy_api_key": crypto.encrypt(f"demo-billy-key-{index:05d}"),
+                "settings": {"currency": "DKK", "locale": "da_DK"},
+                "is_active": index % 7 != 6,
+                "api_key_rotated_at": created,
+                "created_at": created,
+                "updated_at": created,
+            }
+        )
+    load(ctx, models.Organization, org_rows, total=len(org_rows))
+
+    users = []
+    for org_index, org_id in enumerate(orgs):
+        for index in range(4):
+            email = f"{ctx.faker.user_name()}.{org_index}.{index}@{ctx.faker.free_email_domain()}"
+            users.append(
+                {
+                    "id": stable_id("billy.users", org_id, email),
+                    "email": email,
+                    "organization": org_id,
+                    "role": ctx.rng.choice(ROLES),
+                    "last_login_at": ctx.moment(days_back=30),
+                    "is_active": True,
+                    "metadata": {},
+                }
+            )
+    load(ctx, models.OrganizationUser, users, total=len(users))
+
+    per_org = ctx.pick(10, 100, 500)
+    for model, kind in (
+        (models.CachedInvoice, "invoice"),
+        (models.CachedCustomer, "contact"),
+        (models.CachedProduct, "product"),
+    ):
+        load(ctx, model, _cache_rows(ctx, orgs, per_org, kind), total=len(orgs) * per_org)
+
+    audit_count = ctx.pick(100, 5_000, 50_000)
+    load(ctx, models.ToolAuditLog, _audit_rows(ctx, orgs, users, audit_count), total=audit_count)
+
+    hours_per_day = len(orgs) * len(TOOLS) * 24
+    days = math.ceil(ctx.pick(500, 50_000, 1_000_000) / hours_per_day)
+    load(ctx, models.UsageMetric, _usage_rows(ctx, orgs, days), total=days * hours_per_day)
+
+    windows = ctx.pick(10, 200, 2_000)
+    load(ctx, models.RateLimit, _rate_limit_rows(ctx, orgs, windows), total=windows)
+
+
+def _cache_rows(ctx, orgs, per_org, kind):
+    for org_id in orgs:
+        for index in range(per_org):
+            billy_id = f"{kind}-{index:06d}"
+            cached_at = ctx.today - dt.timedelta(minutes=ctx.rng.randrange(0, 50))
+            # A tenth expired yesterday: work for the cleanup; the rest are good for the day.
+            expires_at = (
+                cached_at - dt.timedelta(hours=12) if index % 10 == 9 else cached_at + dt.timedelta(days=2)
+            )
+            if kind == "invoice":
+                data = {
+                    "id": billy_id,
+                    "invoiceNo": 10_000 + index,
+                    "contactName": ctx.faker.company(),
+                    "amount": f"{ctx.rng.randrange(500, 250_000)}.00",
+                    "currency": "DKK",
+                    "state": ctx.rng.choice(["draft", "approved", "paid"]),
+                }
+            elif kind == "contact":
+                data = {"id": billy_id, "name": ctx.faker.company(), "city": ctx.faker.city()}
+            else:
+                data = {
+                    "id": billy_id,
+                    "name": ctx.faker.bs().capitalize(),
+                    "unitPrice": ctx.rng.randrange(50, 5000),
+                }
+            yield {
+                "id": stable_id(f"billy.cached_{kind}", org_id, billy_id),
+                "organization": org_id,
+                "billy_id": billy_id,
+                "data": data,
+                "cached_at": cached_at,
+                "expires_at": expires_at,
+            }
+
+
+def _audit_rows(ctx, orgs, users, count):
+    for index in range(count):
+        user = ctx.rng.choice(users)
+        success = ctx.rng.random() > 0.05
+        tool = ctx.rng.choice(TOOLS)
+        at = ctx.moment(days_back=90)
+        yield {
+            "id": stable_id("billy.audit_logs", ctx.random_seed, index),
+            "organization": user["organization"],
+            "user": user["id"],
+            "tool_name": tool,
+            "action": tool.split("_", 1)[0],
+            "resource_type": tool.split("_", 1)[1].rstrip("s"),
+            "resource_id": None,
+            "input_params": {"page": ctx.rng.randrange(1, 5)},
+            "output_data": None,
+            "success": success,
+            "error_message": None if success else "Billy API answered 429 Too Many Requests",
+            "duration_ms": ctx.rng.randrange(40, 2_500),
+            "ip_address": ctx.faker.ipv4_private(),
+            "user_agent": "tekup-billy-mcp/1.4",
+            "created_at": at,
+            "updated_at": at,
+        }
+
+
+def _usage_rows(ctx, orgs, days):
+    rng = ctx.rng
+    first_day = EPOCH.date() - dt.timedelta(days=days)
+    for day in range(days):
+        date = first_day + dt.timedelta(days=day)
+        for org_id in orgs:
+            for hour in range(24):
+                for tool in TOOLS:
+                    calls = rng.randrange(1, 60)
+                    errors = calls // 20 if rng.random() < 0.3 else 0
+                    duration_sum = float(calls * rng.randrange(80, 900))
+                    lookups = calls
+                    hits = rng.randrange(0, lookups + 1)
+                    yield {
+                        "id": stable_id("billy.usage_metrics", org_id, date, hour, tool),
+                        "organization": org_id,
+                        "date": date,
+                        "hour": hour,
+                        "tool_name": tool,
+                        "call_count": calls,
+                        "success_count": calls - errors,
+                        "error_count": errors,
+                        "avg_duration_ms": duration_sum / calls,
+                        "cache_hit_rate": (Decimal(100 * hits) / lookups).quantize(Decimal("0.01")),
+                        "duration_sum_ms": duration_sum,
+                        "duration_count": calls,
+                        "cache_hits": hits,
+                        "cache_lookups": lookups,
+                    }
+
+
+def _rate_limit_rows(ctx, orgs, count):
+    for index in range(count):
+        org_id = orgs[index % len(orgs)]
+        endpoint = ENDPOINTS[(index // len(orgs)) % len(ENDPOINTS)]
+        start = EPOCH - dt.timedelta(minutes=index)
+        yield {
+            "id": stable_id("billy.rate_limits", org_id, endpoint, start),
+            "organization": org_id,
+            "endpoint": endpoint,
+            "window_start": start,
+            "window_end": start + dt.timedelta(minutes=1),
+            "request_count": ctx.rng.randrange(1, 100),
+        }
+
+
+def reset(ctx: SeedContext) -> None:
+    truncate_app(ctx)

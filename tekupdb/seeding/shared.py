@@ -1,0 +1,101 @@
+"""Seed the shared schema: demo staff and service users, and an audit trail over them.
+
+Demo users get addresses at DEMO_DOMAIN, so `--reset` removes exactly them (and their audit events),
+never a real account such as the admin that `manage.py start` creates.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from django.db import connection
+
+from shared.models import AuditLog, User
+
+from .base import SeedContext, load, stable_id
+
+DEMO_DOMAIN = "demo.tekup.dk"
+ACTIONS = [
+    ("login", "user"),
+    ("update", "customer"),
+    ("create", "invoice"),
+    ("sync", "repository"),
+    ("export", "report"),
+    ("create", "booking"),
+    ("run", "workflow"),
+]
+
+
+def _slug(text: str) -> str:
+    ascii_text = (
+        text.lower()
+        .replace("æ", "ae")
+        .replace("ø", "oe")
+        .replace("å", "aa")
+        .replace(" ", ".")
+        .replace("-", ".")
+    )
+    ascii_text = unicodedata.normalize("NFKD", ascii_text).encode("ascii", "ignore").decode()
+    return "".join(ch for ch in ascii_text if ch.isalnum() or ch == ".")
+
+
+def user_email(index: int, name: str) -> str:
+    return f"{_slug(name)}.{index}@{DEMO_DOMAIN}"
+
+
+def demo_users(ctx: SeedContext) -> list[dict]:
+    """The demo users of this seed and size (other seeders use them as owners)."""
+    count = ctx.pick(10, 50, 200)
+    users = []
+    for index in range(count):
+        name = ctx.faker.name()
+        email = user_email(index, name)
+        created = ctx.moment(days_back=720)
+        users.append(
+            {
+                "id": stable_id("shared.users", email),
+                "email": email,
+                "name": name,
+                "password": "!",  # unusable: demo users cannot log in
+                "is_staff": index < max(2, count // 10),
+                "is_active": True,
+                "is_superuser": False,
+                "created_at": created,
+                "updated_at": created,
+            }
+        )
+    return users
+
+
+def seed(ctx: SeedContext) -> None:
+    users = demo_users(ctx)
+    load(ctx, User, users, total=len(users))
+    count = ctx.pick(50, 2_000, 50_000)
+
+    def events():
+        for index in range(count):
+            user = ctx.rng.choice(users)
+            action, resource_type = ctx.rng.choice(ACTIONS)
+            at = ctx.moment(days_back=180)
+            yield {
+                "id": stable_id("shared.audit_logs", ctx.random_seed, index),
+                "user": user["id"],
+                "action": action,
+                "resource_type": resource_type,
+                "resource_id": str(stable_id(resource_type, ctx.random_seed, ctx.rng.randrange(count))),
+                "metadata": {"seed": True, "ip": ctx.faker.ipv4_private()},
+                "created_at": at,
+                "updated_at": at,
+            }
+
+    load(ctx, AuditLog, events(), total=count)
+
+
+def reset(ctx: SeedContext) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """DELETE FROM "shared"."audit_logs" WHERE metadata @> '{"seed": true}'
+               OR user_id IN (SELECT id FROM "shared"."users" WHERE email LIKE %s)""",
+            [f"%@{DEMO_DOMAIN}"],
+        )
+        cursor.execute('DELETE FROM "shared"."users" WHERE email LIKE %s', [f"%@{DEMO_DOMAIN}"])

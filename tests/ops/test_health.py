@@ -1,0 +1,169 @@
+import json
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from tekupdb.health import run_checks
+
+from .conftest import REPO, env_for_test_database
+
+CHEAP = ["connection", "server_version", "pgvector", "schemas"]
+
+
+def test_run_checks_reports_every_check_healthy(db, settings, tmp_path):
+    settings.TEKUPDB_BACKUP_DIR = tmp_path / "absent"
+    report = run_checks()
+    names = [check.name for check in report.checks]
+    assert names[:4] == CHEAP
+    assert {"tables", "migrations", "database_size"} <= set(names)
+    assert report.status == "healthy", report.failing
+    assert report.check("schemas").value == 6
+    assert report.check("pgvector").value
+
+
+def test_cheap_checks_skip_the_slow_ones(db):
+    report = run_checks(include_slow=False)
+    assert [check.name for check in report.checks] == CHEAP
+    data = report.as_dict()
+    assert data["status"] == "healthy"
+    assert set(data["checks"][0]) == {"name", "ok", "value", "detail"}
+
+
+def test_a_missing_schema_and_table_make_it_unhealthy(db, settings, tmp_path):
+    from django.db import connection
+
+    settings.TEKUPDB_BACKUP_DIR = None
+    with connection.cursor() as cursor:
+        cursor.execute('ALTER TABLE "shared"."audit_logs" RENAME TO audit_logs_gone')
+        cursor.execute('ALTER SCHEMA "flow" RENAME TO flow_gone')
+    # run_checks() connects on its own and cannot see this test's uncommitted changes: run the two
+    # checks on this test's connection instead.
+    from tekupdb import health
+
+    with connection.cursor() as cursor:
+        conn = cursor.connection
+        tables = health._tables(conn)
+        schemas = health._schemas(conn)
+    assert not tables.ok and "shared.audit_logs" in tables.detail
+    assert not schemas.ok and schemas.detail == "missing: flow"
+
+
+def test_backup_age_check(db, settings, tmp_path):
+    from tekupdb.ops.backup import create_backup
+
+    settings.TEKUPDB_BACKUP_DIR = tmp_path
+    report = run_checks()
+    assert not report.check("backup_age").ok
+    assert report.status == "unhealthy"
+    create_backup(output_dir=tmp_path)
+    report = run_checks()
+    assert report.check("backup_age").ok
+    assert report.check("backup_age").value < 0.1
+    settings.TEKUPDB_BACKUP_MAX_AGE_HOURS = 0.00001
+    assert not run_checks().check("backup_age").ok
+
+
+def test_health_command_prints_a_table(db, settings, capsys):
+    settings.TEKUPDB_BACKUP_DIR = None
+    call_command("health")
+    out = capsys.readouterr().out
+    assert "ok   connection" in out
+    assert "healthy" in out
+
+
+def test_health_command_json_and_unhealthy_exit(db, settings, tmp_path, capsys):
+    settings.TEKUPDB_BACKUP_DIR = tmp_path  # exists, but holds no backup
+    with pytest.raises(CommandError) as raised:
+        call_command("health", "--json")
+    assert raised.value.returncode == 1
+    assert "backup_age" in str(raised.value)
+    data = json.loads(capsys.readouterr().out)
+    assert data["status"] == "unhealthy"
+    assert [c["name"] for c in data["checks"] if not c["ok"]] == ["backup_age"]
+
+
+def test_health_process_exit_codes(manage, tmp_path):
+    env = env_for_test_database()
+    env["TEKUPDB_BACKUP_DIR"] = ""
+    result = manage("health", "--json", env=env)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["status"] == "healthy"
+    assert {check["name"] for check in data["checks"]} >= set(CHEAP) | {"tables", "migrations"}
+
+    env["TEKUPDB_BACKUP_DIR"] = str(tmp_path)
+    result = manage("health", env=env)
+    assert result.returncode == 1
+    assert "FAIL backup_age" in result.stdout
+    assert "unhealthy: backup_age" in result.stderr
+
+
+def _run_health(database_url):
+    env = env_for_test_database()
+    env.update(DATABASE_URL=database_url, DEBUG="1", TEKUPDB_BACKUP_DIR="")
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "manage.py", "health", "--json"], cwd=REPO, env=env, capture_output=True, text=True
+    )
+    return result, time.monotonic() - started
+
+
+@pytest.mark.slow
+def test_health_of_a_server_that_does_not_answer_exits_2_within_5_seconds(db):
+    # A socket that accepts connections but never speaks: the worst case, a hung server.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        port = silent.getsockname()[1]
+        result, elapsed = _run_health(f"postgres://tekup@127.0.0.1:{port}/tekup")
+    assert result.returncode == 2, result.stderr
+    assert elapsed < 5
+    data = json.loads(result.stdout)
+    assert data["status"] == "unreachable"
+    assert data["checks"][0]["name"] == "connection" and not data["checks"][0]["ok"]
+    assert "cannot connect to the database" in result.stderr
+
+
+@pytest.mark.slow
+def test_health_of_a_closed_port_and_a_missing_socket_exits_2(db):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result, elapsed = _run_health(f"postgres://tekup@127.0.0.1:{port}/tekup")
+    assert result.returncode == 2 and elapsed < 5
+    assert "Connection refused" in json.loads(result.stdout)["checks"][0]["detail"]
+    result, elapsed = _run_health("postgres://tekup@%2Fnonexistent%2Fsocket%2Fdir/tekup")
+    assert result.returncode == 2 and elapsed < 5
+
+
+def test_healthz_reports_the_cheap_checks(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    data = response.json()
+    assert data["status"] == "ok"
+    assert [check["name"] for check in data["checks"]] == CHEAP
+
+
+def test_healthz_is_503_when_the_database_is_down(client, settings):
+    from django.db import connections
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    original = dict(connections["default"].settings_dict)
+    connections["default"].settings_dict.update(
+        HOST="127.0.0.1", PORT=str(port), EMBEDDED_DATA_DIR=None, NAME="tekup"
+    )
+    try:
+        response = client.get("/healthz")
+    finally:
+        connections["default"].settings_dict.clear()
+        connections["default"].settings_dict.update(original)
+    assert response.status_code == 503
+    assert response.json()["status"] == "error"
+    assert response.json()["health"] == "unreachable"
