@@ -97,14 +97,17 @@ TEMPLATES = [
 DB_POOL_MIN_SIZE = env.int("DB_POOL_MIN_SIZE", default=2)
 DB_POOL_MAX_SIZE = env.int("DB_POOL_MAX_SIZE", default=10)
 if EMBEDDED_DATABASE:
+    _embedded_name = env.str("TEKUPDB_EMBEDDED_DB_NAME", default="tekup")
     _database = {
-        "NAME": env.str("TEKUPDB_EMBEDDED_DB_NAME", default="tekup"),
+        "NAME": _embedded_name,
         "USER": "postgres",
         "PASSWORD": "",
         "HOST": "",
         "PORT": "",
         # Read by tekupdb.db.backend: start the embedded server on the first connection.
         "EMBEDDED_DATA_DIR": str(TEKUPDB_DATA_DIR),
+        # Created on first start if missing (the test database is Django's to create, not ours).
+        "EMBEDDED_DATABASE_NAME": _embedded_name,
     }
 else:
     _database = env.db_url_config(DATABASE_URL)

@@ -183,3 +183,20 @@ def test_runserver_stopped_with_sigterm_stops_the_server(tmp_path):
     finally:
         proc.kill()
         embedded._stop_quietly(data_dir)
+
+
+def test_the_configured_database_name_is_created_on_first_start(tmp_path):
+    script = (
+        "import django; django.setup(); from django.db import connection; "
+        "connection.ensure_connection(); print(connection.settings_dict['NAME'])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env_for(tmp_path / "pg", TEKUPDB_EMBEDDED_DB_NAME="other_db"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "other_db"

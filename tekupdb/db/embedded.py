@@ -53,6 +53,7 @@ class EmbeddedServer:
 
 _lock = threading.Lock()
 _servers: dict[Path, EmbeddedServer] = {}
+_databases: set[tuple[Path, str]] = set()
 
 
 def _pgserver():
@@ -99,11 +100,12 @@ def ensure_running(data_dir: str | Path, database: str = DEFAULT_DATABASE) -> Em
     data_dir = Path(data_dir).expanduser().resolve()
     with _lock:
         server = _servers.get(data_dir)
-        if server is not None and (server.socket_dir / f".s.PGSQL.{server.port}").exists():
-            return server
-        server = _start(data_dir)
-        _ensure_database(server, database)
-        _servers[data_dir] = server
+        if server is None or not (server.socket_dir / f".s.PGSQL.{server.port}").exists():
+            server = _servers[data_dir] = _start(data_dir)
+            _databases.difference_update({key for key in _databases if key[0] == data_dir})
+        if (data_dir, database) not in _databases:
+            _ensure_database(server, database)
+            _databases.add((data_dir, database))
         return server
 
 

@@ -26,7 +26,9 @@ class DatabaseWrapper(postgresql.DatabaseWrapper):
     def get_connection_params(self):
         data_dir = self.settings_dict.get("EMBEDDED_DATA_DIR")
         if data_dir:
-            server = embedded.ensure_running(data_dir)
+            server = embedded.ensure_running(
+                data_dir, self.settings_dict.get("EMBEDDED_DATABASE_NAME") or embedded.DEFAULT_DATABASE
+            )
             # Recorded in the settings so that pg_dump, psql and friends find the same server.
             self.settings_dict["HOST"] = str(server.socket_dir)
             self.settings_dict["PORT"] = str(server.port)
