@@ -175,3 +175,8 @@ if not TEKUPDB_ENCRYPTION_KEYS:
     TEKUPDB_ENCRYPTION_KEYS = [
         base64.urlsafe_b64encode(hashlib.sha256(f"tekupdb-dev:{SECRET_KEY}".encode()).digest()).decode()
     ]
+
+# --- admin ---
+# The project's admin site (header, schemas on the index, dashboard) replaces the default one, so every
+# app's `@admin.register` lands on it.
+INSTALLED_APPS[INSTALLED_APPS.index("django.contrib.admin")] = "tekupdb.admin_site.TekupAdminConfig"
