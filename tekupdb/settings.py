@@ -127,7 +127,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Overridable so that tests (and read-only images) can collect into another directory.
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default="") or BASE_DIR / "staticfiles")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -138,7 +139,10 @@ STORAGES = {
         )
     },
 }
-WHITENOISE_MAX_AGE = 31536000  # hashed file names: cache for a year
+# Hashed names (all that {% static %} and the manifest's CSS rewriting produce) are served by whitenoise
+# as "max-age=315360000, public, immutable" whatever this says. This is for unhashed names only, whose
+# content changes at the next deploy: keep it short (whitenoise's own default).
+WHITENOISE_MAX_AGE = 0 if DEBUG else 60
 
 # Behind Render's (or any) TLS-terminating proxy.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
