@@ -82,7 +82,7 @@ def column_chart(
             f'<rect x="{x + 1:.1f}" y="{top + plot_height - bar:.1f}" width="{max(column - 2, 1):.1f}" '
             f'height="{bar:.1f}" fill="{BAR_COLOUR}"><title>{escape(hour)}: {number(value)}</title></rect>'
         )
-        if index % 6 == 0:
+        if index % 6 == 0 and x + 30 <= width:
             parts.append(f'<text x="{x:.1f}" y="{height - 4}" font-size="10">{escape(hour)}</text>')
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every interpolated label is escaped above
