@@ -7,6 +7,7 @@ default to on: the embedded server is for development. Production sets `DATABASE
 and `ALLOWED_HOSTS`, and refuses to start without the last two.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -16,6 +17,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# An empty value (`DEBUG=` in a .env copied from .env.example) means "not set": take the default.
+for _name in [name for name, value in os.environ.items() if value == ""]:
+    del os.environ[_name]
 
 DATABASE_URL = env.str("DATABASE_URL", default="")
 EMBEDDED_DATABASE = not DATABASE_URL

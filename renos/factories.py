@@ -1,0 +1,332 @@
+"""factory-boy factories for every renos model, with Danish fake data (Faker locale "da_DK").
+
+Used by the tests and by the seed command. Every factory builds a row that satisfies the table's
+constraints: amounts are consistent (an invoice's total is its subtotal plus VAT, a line's amount is its
+quantity × unit price) and an invoice takes its number from the same gap-free counter as the services.
+"""
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+
+import factory
+import factory.random
+from django.db import transaction
+from django.utils import timezone
+from factory.django import DjangoModelFactory
+
+from . import models
+from .services import allocate_invoice_number
+
+LOCALE = "da_DK"
+CENT = Decimal("0.01")
+
+
+def fake(provider: str, **kwargs) -> factory.Faker:
+    return factory.Faker(provider, locale=LOCALE, **kwargs)
+
+
+def money(low: int, high: int) -> factory.Faker:
+    return fake("pydecimal", left_digits=None, right_digits=2, min_value=low, max_value=high)
+
+
+def recent(days: int = 60) -> factory.LazyFunction:
+    """A moment within the last `days` days, relative to timezone.now() (which tests may move)."""
+    return factory.LazyFunction(
+        lambda: timezone.now() - dt.timedelta(minutes=factory.random.randgen.randint(0, days * 24 * 60))
+    )
+
+
+class CustomerFactory(DjangoModelFactory):
+    class Meta:
+        model = models.Customer
+
+    name = fake("name")
+    email = factory.Sequence(lambda n: f"kunde{n}@example.dk")
+    phone = fake("phone_number")
+    address = fake("address")
+    company_name = fake("company")
+    status = models.CustomerStatus.ACTIVE
+    tags = factory.LazyFunction(lambda: ["privat"])
+
+
+class LeadFactory(DjangoModelFactory):
+    class Meta:
+        model = models.Lead
+
+    customer = None
+    source = factory.Iterator(["website", "email", "phone", "leadpoint", "rengøring.nu"])
+    name = fake("name")
+    email = factory.Sequence(lambda n: f"lead{n}@example.dk")
+    phone = fake("phone_number")
+    address = fake("address")
+    square_meters = fake("pydecimal", left_digits=3, right_digits=0, min_value=30, max_value=300)
+    rooms = fake("pyint", min_value=1, max_value=8)
+    task_type = factory.Iterator(["fast rengøring", "flytterengøring", "hovedrengøring", "erhverv"])
+    preferred_dates = factory.LazyFunction(list)
+    score = fake("pyint", min_value=0, max_value=100)
+
+
+class QuoteFactory(DjangoModelFactory):
+    class Meta:
+        model = models.Quote
+
+    lead = factory.SubFactory(LeadFactory)
+    hourly_rate = Decimal("349.00")
+    estimated_hours = Decimal("3.00")
+    vat_rate = Decimal("25.00")
+    subtotal = factory.LazyAttribute(
+        lambda o: (o.hourly_rate * o.estimated_hours).quantize(CENT, ROUND_HALF_UP)
+    )
+    total = factory.LazyAttribute(
+        lambda o: o.subtotal + (o.subtotal * o.vat_rate / 100).quantize(CENT, ROUND_HALF_UP)
+    )
+    valid_until = factory.LazyFunction(lambda: timezone.localdate(timezone.now()) + dt.timedelta(days=30))
+
+
+class BookingFactory(DjangoModelFactory):
+    class Meta:
+        model = models.Booking
+
+    customer = factory.SubFactory(CustomerFactory)
+    lead = None
+    quote = None
+    service_type = factory.Iterator(
+        ["fast rengøring", "flytterengøring", "hovedrengøring", "vinduespudsning"]
+    )
+    address = fake("address")
+    scheduled_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=2))
+    estimated_duration = 120
+
+
+class BreakFactory(DjangoModelFactory):
+    class Meta:
+        model = models.Break
+
+    booking = factory.SubFactory(BookingFactory)
+    start_time = recent(7)
+    end_time = factory.LazyAttribute(lambda o: o.start_time + dt.timedelta(minutes=15))
+    duration = 15
+    reason = "frokost"
+
+
+class ChatSessionFactory(DjangoModelFactory):
+    class Meta:
+        model = models.ChatSession
+
+    user_id = fake("uuid4")
+    channel = factory.Iterator(["web", "messenger"])
+    locale = "da-DK"
+
+
+class ChatMessageFactory(DjangoModelFactory):
+    class Meta:
+        model = models.ChatMessage
+
+    session = factory.SubFactory(ChatSessionFactory)
+    role = factory.Iterator([models.ChatMessageRole.USER, models.ChatMessageRole.ASSISTANT])
+    content = fake("sentence")
+
+
+class ConversationFactory(DjangoModelFactory):
+    class Meta:
+        model = models.Conversation
+
+    customer = factory.SubFactory(CustomerFactory)
+    lead = None
+    subject = fake("sentence", nb_words=5)
+    gmail_thread_id = factory.Sequence(lambda n: f"conv-thread-{n}")
+
+
+class EmailIngestRunFactory(DjangoModelFactory):
+    class Meta:
+        model = models.EmailIngestRun
+
+    started_at = recent(7)
+    finished_at = factory.LazyAttribute(lambda o: o.started_at + dt.timedelta(minutes=2))
+    status = models.EmailIngestRunStatus.COMPLETED
+    total_emails = 12
+    new_emails = 5
+    updated_emails = 7
+
+
+class EmailThreadFactory(DjangoModelFactory):
+    class Meta:
+        model = models.EmailThread
+
+    gmail_thread_id = factory.Sequence(lambda n: f"thread-{n:06d}")
+    customer = factory.SubFactory(CustomerFactory)
+    subject = fake("sentence", nb_words=5)
+    snippet = fake("sentence")
+    last_message_at = recent(30)
+    participants = factory.LazyAttribute(
+        lambda o: [o.customer.email] if o.customer else ["info@rendetalje.dk"]
+    )
+    labels = factory.LazyFunction(lambda: ["INBOX"])
+
+
+class EmailMessageFactory(DjangoModelFactory):
+    class Meta:
+        model = models.EmailMessage
+
+    gmail_message_id = factory.Sequence(lambda n: f"msg-{n:06d}")
+    thread = factory.SubFactory(EmailThreadFactory)
+    sender = fake("email")
+    to = factory.LazyFunction(lambda: ["info@rendetalje.dk"])
+    subject = factory.SelfAttribute("thread.subject")
+    body = fake("paragraph")
+    sent_at = recent(30)
+
+
+class EmailResponseFactory(DjangoModelFactory):
+    class Meta:
+        model = models.EmailResponse
+
+    lead = factory.SubFactory(LeadFactory)
+    recipient_email = factory.SelfAttribute("lead.email")
+    subject = "Tilbud på rengøring"
+    body = fake("paragraph")
+    ai_model = "gemini-2.0-flash"
+
+
+class EscalationFactory(DjangoModelFactory):
+    class Meta:
+        model = models.Escalation
+
+    lead = factory.SubFactory(LeadFactory)
+    customer_email = factory.SelfAttribute("lead.email")
+    customer_name = factory.SelfAttribute("lead.name")
+    thread_id = factory.Sequence(lambda n: f"thread-esc-{n}")
+    severity = models.EscalationSeverity.HIGH
+    conflict_score = 70
+    matched_keywords = factory.LazyFunction(lambda: ["utilfreds", "refusion"])
+    email_snippet = fake("sentence")
+    escalated_by = "conflict-detector"
+
+
+class CleaningPlanFactory(DjangoModelFactory):
+    class Meta:
+        model = models.CleaningPlan
+
+    customer = factory.SubFactory(CustomerFactory)
+    name = factory.Sequence(lambda n: f"Ugentlig rengøring {n}")
+    service_type = "fast rengøring"
+    frequency = models.PlanFrequency.WEEKLY
+    estimated_price = Decimal("1047.00")
+    square_meters = Decimal("85")
+
+
+class CleaningTaskFactory(DjangoModelFactory):
+    class Meta:
+        model = models.CleaningTask
+
+    plan = factory.SubFactory(CleaningPlanFactory)
+    name = factory.Iterator(["Støvsugning", "Gulvvask", "Badeværelse", "Køkken", "Aftørring"])
+    category = factory.Iterator(["gulve", "vådrum", "køkken"])
+    sort_order = factory.Sequence(int)
+
+
+class CleaningPlanBookingFactory(DjangoModelFactory):
+    class Meta:
+        model = models.CleaningPlanBooking
+
+    plan = factory.SubFactory(CleaningPlanFactory)
+    booking = factory.SubFactory(BookingFactory, customer=factory.SelfAttribute("..plan.customer"))
+
+
+class InvoiceFactory(DjangoModelFactory):
+    """A draft invoice with consistent totals; add lines with InvoiceLineItemFactory if needed."""
+
+    class Meta:
+        model = models.Invoice
+
+    customer = factory.SubFactory(CustomerFactory)
+    booking = None
+    customer_name = factory.SelfAttribute("customer.name")
+    customer_email = factory.SelfAttribute("customer.email")
+    customer_address = factory.SelfAttribute("customer.address")
+    issue_date = factory.LazyFunction(lambda: timezone.localdate(timezone.now()))
+    due_date = factory.LazyAttribute(lambda o: o.issue_date + dt.timedelta(days=14))
+    subtotal = money(100, 10_000)
+    vat_rate = Decimal("25.00")
+    vat_amount = factory.LazyAttribute(
+        lambda o: (o.subtotal * o.vat_rate / 100).quantize(CENT, ROUND_HALF_UP)
+    )
+    total = factory.LazyAttribute(lambda o: o.subtotal + o.vat_amount)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # The number comes from the services' counter, so that later create_invoice() calls follow on.
+        with transaction.atomic():
+            if not kwargs.get("invoice_number"):
+                kwargs["invoice_number"] = allocate_invoice_number(year=kwargs["issue_date"].year)
+            return super()._create(model_class, *args, **kwargs)
+
+
+class InvoiceLineItemFactory(DjangoModelFactory):
+    class Meta:
+        model = models.InvoiceLineItem
+
+    invoice = factory.SubFactory(InvoiceFactory)
+    description = factory.Iterator(["Fast rengøring", "Kørsel", "Vinduespudsning"])
+    quantity = Decimal("2.00")
+    unit_price = Decimal("349.00")
+    amount = factory.LazyAttribute(lambda o: (o.quantity * o.unit_price).quantize(CENT, ROUND_HALF_UP))
+    sort_order = factory.Sequence(int)
+
+
+class InvoiceCounterFactory(DjangoModelFactory):
+    class Meta:
+        model = models.InvoiceCounter
+        django_get_or_create = ["year"]
+
+    year = 1999
+    last_number = 0
+
+
+class AnalyticsFactory(DjangoModelFactory):
+    class Meta:
+        model = models.Analytics
+
+    date = factory.Sequence(lambda n: timezone.localdate(timezone.now()) - dt.timedelta(days=n))
+    metric = factory.Iterator(["leads_created", "bookings_created", "revenue"])
+    value = fake("pydecimal", left_digits=4, right_digits=2, positive=True)
+
+
+class TaskExecutionFactory(DjangoModelFactory):
+    class Meta:
+        model = models.TaskExecution
+
+    task_type = factory.Iterator(["send_quote", "classify_email", "book_calendar"])
+    task_payload = factory.LazyFunction(lambda: {"lead": "x"})
+    status = models.TaskExecutionStatus.SUCCESS
+    result = factory.LazyFunction(lambda: {"ok": True})
+    duration = fake("pyint", min_value=20, max_value=5000)
+    trace_id = fake("uuid4")
+    intent = "quote_request"
+    confidence = 0.92
+
+
+class CompetitorPricingFactory(DjangoModelFactory):
+    class Meta:
+        model = models.CompetitorPricing
+
+    competitor = fake("company")
+    website_url = fake("url")
+    pricing_data = factory.LazyFunction(lambda: {"fast_rengoering_per_time": "329.00"})
+
+
+class ServiceFactory(DjangoModelFactory):
+    class Meta:
+        model = models.Service
+
+    name = factory.Iterator(["Fast rengøring", "Flytterengøring", "Hovedrengøring", "Vinduespudsning"])
+    description = fake("sentence")
+    price = money(300, 5000)
+    duration = 120
+
+
+class LabelFactory(DjangoModelFactory):
+    class Meta:
+        model = models.Label
+
+    name = factory.Sequence(lambda n: f"label-{n}")
