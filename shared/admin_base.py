@@ -13,11 +13,12 @@ Every app's admin subclasses these, so that project-wide admin behaviour lives i
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
 from django.db import models, router, transaction
 
 from . import admin_audit
 from .admin_filters import EstimatedValuesFieldListFilter
-from .paginator import EstimatedCountPaginator
+from .paginator import EXACT_COUNT_BELOW, EstimatedCountPaginator, table_row_estimate
 
 AUDIT_TABLE = "audit_logs"
 
@@ -32,6 +33,17 @@ def _uses_all_values_filter(field) -> bool:
     return not (
         field.is_relation or field.choices or isinstance(field, models.BooleanField | models.DateField)
     )
+
+
+def without_date_hierarchy(changelist_class: type[ChangeList]) -> type[ChangeList]:
+    """The changelist class with its date hierarchy switched off (its year/month/day links cost a
+    DISTINCT over every row of the period shown: on a big table, a full scan)."""
+
+    class BigTableChangeList(changelist_class):
+        def __init__(self, request, model, list_display, list_display_links, list_filter, _, *args, **kw):
+            super().__init__(request, model, list_display, list_display_links, list_filter, None, *args, **kw)
+
+    return BigTableChangeList
 
 
 class AuditedAdminMixin:
@@ -68,6 +80,22 @@ class TekupModelAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
     # --- big tables ---------------------------------------------------------------------------------
 
+    def is_big_table(self, request) -> bool:
+        """Whether the planner estimates at least EXACT_COUNT_BELOW rows (asked once per request)."""
+        known = request.__dict__.setdefault("_tekup_big_tables", {})
+        if self.model not in known:
+            estimate = table_row_estimate(self.model, using=router.db_for_read(self.model))
+            threshold = getattr(self.paginator, "exact_count_below", EXACT_COUNT_BELOW)
+            known[self.model] = estimate is not None and estimate >= threshold
+        return known[self.model]
+
+    def get_changelist(self, request, **kwargs):
+        """On a big table the date hierarchy gives way to a date list filter (see get_list_filter)."""
+        changelist = super().get_changelist(request, **kwargs)
+        if self.date_hierarchy and self.is_big_table(request):
+            return without_date_hierarchy(changelist)
+        return changelist
+
     def get_list_select_related(self, request):
         """Unless the admin says otherwise, join every foreign key that list_display shows."""
         if self.list_select_related is not False:
@@ -96,6 +124,14 @@ class TekupModelAdmin(AuditedAdminMixin, admin.ModelAdmin):
                 if field is not None and _uses_all_values_filter(field):
                     entry = (entry, EstimatedValuesFieldListFilter)
             filters.append(entry)
+        if self.date_hierarchy and "__" not in self.date_hierarchy and self.is_big_table(request):
+            named = {
+                entry if isinstance(entry, str) else entry[0]
+                for entry in filters
+                if not isinstance(entry, type)
+            }
+            if self.date_hierarchy not in named:
+                filters.append((self.date_hierarchy, admin.DateFieldListFilter))
         return filters
 
     # --- the audit trail ----------------------------------------------------------------------------

@@ -129,3 +129,23 @@ def test_changelist_query_count_does_not_grow_with_rows(admin_client, admin_user
         return len(queries.captured_queries)
 
     assert page_queries(3) == page_queries(40)
+
+
+@pytest.mark.urls("tests.admin.urls")
+def test_a_big_table_trades_its_date_hierarchy_for_a_date_filter(admin_client, small_big_table_threshold):
+    from shared.services import create_user
+
+    for i in range(3):
+        create_user(email=f"u{i}@tekup.dk", name=f"U{i}")
+    assert admin_client.get("/admin/shared/user/").context["cl"].date_hierarchy == "created_at"
+
+    for i in range(3, 30):
+        create_user(email=f"u{i}@tekup.dk", name=f"U{i}")
+    with connection.cursor() as cursor:
+        cursor.execute('ANALYZE "shared"."users"')
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.get("/admin/shared/user/")
+
+    assert response.context["cl"].date_hierarchy is None
+    assert "created_at__gte=" in response.content.decode()  # DateFieldListFilter's links
+    assert [q["sql"] for q in queries.captured_queries if "DATE_TRUNC" in q["sql"].upper()] == []

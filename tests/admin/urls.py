@@ -25,6 +25,7 @@ class GroupWithMembersAdmin(TekupModelAdmin):
 class PlainUserAdmin(TekupModelAdmin):
     fields = ["email", "name", "is_staff"]
     list_display = ["email", "name"]
+    date_hierarchy = "created_at"
     secret_fields = ("name",)
 
 
