@@ -1,8 +1,10 @@
 import datetime
 import os
 
+import pytest
 from django.contrib import admin
 from django.db import connection
+from django.utils import timezone
 
 from shared.models import AuditLog
 from shared.services import create_user, log_event
@@ -108,3 +110,29 @@ def test_charts_escape_labels_and_scale_bars():
     assert 'width="260.0"' in svg and 'width="130.0"' in svg  # 420 - 80 - 80 = 260 for the largest
     empty = charts.column_chart([], title="nothing")
     assert empty.startswith("<svg") and "max 0" in empty
+
+
+def test_billy_activity_counts_caches_and_rate_limited_requests(db):
+    factories = pytest.importorskip("billy.factories", reason="billy's models have not landed on this branch")
+    now = timezone.now()
+    organization = factories.OrganizationFactory(name="Rendetalje")
+    factories.CachedInvoiceFactory(organization=organization, expires_at=now + datetime.timedelta(hours=1))
+    factories.CachedInvoiceFactory(organization=organization, expires_at=now - datetime.timedelta(hours=1))
+    for endpoint, requests in [("/v2/invoices", 7), ("/v2/contacts", 2)]:
+        factories.RateLimitFactory(
+            organization=organization,
+            endpoint=endpoint,
+            window_start=now - datetime.timedelta(minutes=10),
+            request_count=requests,
+        )
+
+    activity = dashboard.billy_activity(now)
+
+    invoices = activity["caches"][0]
+    assert (invoices["rows"], invoices["live"], invoices["recent"]) == (2, 1, 2)
+    assert activity["busiest_endpoints"][0] == {
+        "organization__name": "Rendetalje",
+        "endpoint": "/v2/invoices",
+        "requests": 7,
+    }
+    assert sum(value for _, value in activity["rate_limit_per_hour"]) == 9
