@@ -80,14 +80,25 @@ class TekupModelAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
     # --- big tables ---------------------------------------------------------------------------------
 
-    def is_big_table(self, request) -> bool:
-        """Whether the planner estimates at least EXACT_COUNT_BELOW rows (asked once per request)."""
-        known = request.__dict__.setdefault("_tekup_big_tables", {})
+    def table_estimate(self, request) -> int | None:
+        """The planner's row estimate of the model's table, looked up once per request."""
+        known = request.__dict__.setdefault("_tekup_table_estimates", {})
         if self.model not in known:
-            estimate = table_row_estimate(self.model, using=router.db_for_read(self.model))
-            threshold = getattr(self.paginator, "exact_count_below", EXACT_COUNT_BELOW)
-            known[self.model] = estimate is not None and estimate >= threshold
+            known[self.model] = table_row_estimate(self.model, using=router.db_for_read(self.model))
         return known[self.model]
+
+    def is_big_table(self, request) -> bool:
+        """Whether the table is big enough that whole-table queries must be avoided."""
+        estimate = self.table_estimate(request)
+        return estimate is not None and estimate >= getattr(
+            self.paginator, "exact_count_below", EXACT_COUNT_BELOW
+        )
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        paginator = super().get_paginator(request, queryset, per_page, orphans, allow_empty_first_page)
+        if isinstance(paginator, EstimatedCountPaginator) and getattr(queryset, "model", None) is self.model:
+            paginator.known_table_estimate = self.table_estimate(request)
+        return paginator
 
     def get_changelist(self, request, **kwargs):
         """On a big table the date hierarchy gives way to a date list filter (see get_list_filter)."""

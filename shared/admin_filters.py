@@ -40,7 +40,10 @@ class EstimatedValuesFieldListFilter(AllValuesFieldListFilter):
         if field_path != field.name or not field.concrete:
             return  # a value across a relation: Django's query, on the related (usually small) table
         using = model_admin.get_queryset(request).db
-        estimate = table_row_estimate(model, using=using)
+        if hasattr(model_admin, "table_estimate"):
+            estimate = model_admin.table_estimate(request)
+        else:
+            estimate = table_row_estimate(model, using=using)
         if estimate is None or estimate < EXACT_COUNT_BELOW:
             return
         common = most_common_values(model, field.column, using=using)

@@ -4,8 +4,9 @@ Django's admin counts the changelist's queryset with `COUNT(*)` on every page lo
 millions of rows that one query costs more than the rest of the page. This paginator counts:
 - an unfiltered queryset of a big table: the planner's estimate from `pg_class` (scaled to the table's
   current size, as the planner itself does), shown as "about N";
-- a filtered queryset (or a small table): exactly, under a short `statement_timeout` inside a
-  savepoint; if that is too slow, a count capped at a few pages, shown as "many".
+- a filtered queryset of a big table: exactly, under a short `statement_timeout` inside a savepoint;
+  if that is too slow, a count capped at a few pages, shown as "many";
+- any queryset of a small table: exactly, as Django does.
 """
 
 from __future__ import annotations
@@ -100,6 +101,8 @@ class EstimatedCountPaginator(Paginator):
 
     exact_count_below = EXACT_COUNT_BELOW
     count_timeout_ms = COUNT_TIMEOUT_MS
+    # The ModelAdmin may pass the table's estimate it already looked up for this request.
+    known_table_estimate: int | None = None
 
     count_is_estimate = False
     count_is_lower_bound = False
@@ -109,11 +112,14 @@ class EstimatedCountPaginator(Paginator):
         queryset = self.object_list
         if not isinstance(queryset, QuerySet):
             return super().count
-        if is_unfiltered(queryset):
+        estimate = self.known_table_estimate
+        if estimate is None:
             estimate = table_row_estimate(queryset.model, using=queryset.db)
-            if estimate is not None and estimate >= self.exact_count_below:
-                self.count_is_estimate = True
-                return estimate
+        if estimate is not None and estimate < self.exact_count_below:
+            return queryset.count()  # a small table: counting it, however filtered, is cheap
+        if estimate is not None and is_unfiltered(queryset):
+            self.count_is_estimate = True
+            return estimate
         exact = count_within(queryset, timeout_ms=self.count_timeout_ms)
         if exact is not None:
             return exact
