@@ -1,7 +1,10 @@
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
+from django.contrib.auth.models import Group
 
+from . import admin_audit
 from .admin_base import TekupModelAdmin
 from .models import AuditLog, User
 
@@ -19,7 +22,7 @@ class UserEditForm(UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(TekupModelAdmin, DjangoUserAdmin):
     add_form = UserCreationForm
     form = UserEditForm
     ordering = ["email"]
@@ -39,32 +42,32 @@ class UserAdmin(DjangoUserAdmin):
         (None, {"classes": ["wide"], "fields": ["email", "name", "password1", "password2"]}),
     ]
 
+    def user_change_password(self, request, id, form_url=""):
+        """Django's own password form saves without save_model: record it here (masked)."""
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            user = self.get_object(request, id)
+            changes = {"password": {"before": admin_audit.MASK, "after": admin_audit.MASK}}
+            admin_audit.record(user=request.user, action="change", obj=user, changes=changes)
+        return response
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(TekupModelAdmin, DjangoGroupAdmin):
+    """Django's group admin, audited like every other."""
+
 
 @admin.register(AuditLog)
 class AuditLogAdmin(TekupModelAdmin):
-    """The audit trail is written by the system; staff read it."""
+    """The audit trail is written by the system; staff read it (audit tables are read-only)."""
 
     list_display = ["created_at", "action", "resource_type", "resource_id", "user"]
-    list_filter = ["action", "resource_type"]
-    search_fields = ["action", "resource_type", "resource_id", "user__email"]
-    date_hierarchy = "created_at"
+    # No date_hierarchy: its year/month/day links run DISTINCT date queries over the whole table.
+    list_filter = [("created_at", admin.DateFieldListFilter), "action", "resource_type"]
+    search_fields = ["resource_id", "user__email", "action"]
     list_select_related = ["user"]
-    readonly_fields = [
-        "id",
-        "user",
-        "action",
-        "resource_type",
-        "resource_id",
-        "metadata",
-        "created_at",
-    ]
+    readonly_fields = ["id", "user", "action", "resource_type", "resource_id", "metadata", "created_at"]
     exclude = ["updated_at"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

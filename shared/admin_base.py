@@ -1,22 +1,207 @@
 """Base classes for every ModelAdmin and inline of the project.
 
-Every app's admin subclasses these, so that project-wide admin behaviour (the audit of every add,
-change and delete into shared.audit_logs, the paginator that avoids COUNT(*) over big tables) lives in
-one place.
+Every app's admin subclasses these, so that project-wide admin behaviour lives in one place:
+- the audit trail: each add, change and delete (of the object and of its inlines) is written to
+  shared.audit_logs with the user and the changed fields, before → after, secrets masked
+  (`secret_fields` names extra secret fields beyond those whose name says key/secret/password/token);
+- big tables: the paginator never counts a whole table, the changelist skips Django's second
+  full count, plain-column list filters take their choices from PostgreSQL's statistics, and foreign
+  keys shown in `list_display` are fetched in the same query (no N+1);
+- audit tables (`…"."audit_logs`) and any admin with `read_only = True` can be viewed, never edited.
 """
 
+from __future__ import annotations
+
 from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
+from django.db import models, router, transaction
+
+from . import admin_audit
+from .admin_filters import EstimatedValuesFieldListFilter
+from .paginator import EXACT_COUNT_BELOW, EstimatedCountPaginator, table_row_estimate
+
+AUDIT_TABLE = "audit_logs"
 
 
-class TekupModelAdmin(admin.ModelAdmin):
+def is_audit_table(model) -> bool:
+    """Audit tables are written by the system only: the admin shows them read-only."""
+    return model._meta.db_table.rsplit('"', 1)[-1] == AUDIT_TABLE
+
+
+def _uses_all_values_filter(field) -> bool:
+    """Would Django's admin pick AllValuesFieldListFilter (a DISTINCT over the table) for this field?"""
+    return not (
+        field.is_relation or field.choices or isinstance(field, models.BooleanField | models.DateField)
+    )
+
+
+def without_date_hierarchy(changelist_class: type[ChangeList]) -> type[ChangeList]:
+    """The changelist class with its date hierarchy switched off (its year/month/day links cost a
+    DISTINCT over every row of the period shown: on a big table, a full scan)."""
+
+    class BigTableChangeList(changelist_class):
+        def __init__(self, request, model, list_display, list_display_links, list_filter, _, *args, **kw):
+            super().__init__(request, model, list_display, list_display_links, list_filter, None, *args, **kw)
+
+    return BigTableChangeList
+
+
+class AuditedAdminMixin:
+    """The audit trail, shared by ModelAdmins and inlines (which save through their parent)."""
+
+    secret_fields: tuple[str, ...] = ()
+
+    def get_secret_fields(self, request, obj=None) -> tuple[str, ...]:
+        """Fields whose values never reach the audit log (besides the ones named like secrets)."""
+        return tuple(self.secret_fields)
+
+
+class TekupModelAdmin(AuditedAdminMixin, admin.ModelAdmin):
     """Base ModelAdmin: subclass this for every model registered in the admin."""
 
     list_per_page = 50
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    read_only = False
+
+    # --- read-only admins -------------------------------------------------------------------------
+
+    def _writable(self) -> bool:
+        return not (self.read_only or is_audit_table(self.model))
+
+    def has_add_permission(self, request):
+        return self._writable() and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._writable() and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._writable() and super().has_delete_permission(request, obj)
+
+    # --- big tables ---------------------------------------------------------------------------------
+
+    def table_estimate(self, request) -> int | None:
+        """The planner's row estimate of the model's table, looked up once per request."""
+        known = request.__dict__.setdefault("_tekup_table_estimates", {})
+        if self.model not in known:
+            known[self.model] = table_row_estimate(self.model, using=router.db_for_read(self.model))
+        return known[self.model]
+
+    def is_big_table(self, request) -> bool:
+        """Whether the table is big enough that whole-table queries must be avoided."""
+        estimate = self.table_estimate(request)
+        return estimate is not None and estimate >= getattr(
+            self.paginator, "exact_count_below", EXACT_COUNT_BELOW
+        )
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        paginator = super().get_paginator(request, queryset, per_page, orphans, allow_empty_first_page)
+        if isinstance(paginator, EstimatedCountPaginator) and getattr(queryset, "model", None) is self.model:
+            paginator.known_table_estimate = self.table_estimate(request)
+        return paginator
+
+    def get_changelist(self, request, **kwargs):
+        """On a big table the date hierarchy gives way to a date list filter (see get_list_filter)."""
+        changelist = super().get_changelist(request, **kwargs)
+        if self.date_hierarchy and self.is_big_table(request):
+            return without_date_hierarchy(changelist)
+        return changelist
+
+    def get_list_select_related(self, request):
+        """Unless the admin says otherwise, join every foreign key that list_display shows."""
+        if self.list_select_related is not False:
+            return self.list_select_related
+        related = []
+        for name in self.get_list_display(request):
+            if not isinstance(name, str):
+                continue
+            try:
+                field = self.model._meta.get_field(name)
+            except Exception:  # a method or attribute of the admin or the model, not a field
+                continue
+            if field.concrete and (field.many_to_one or field.one_to_one):
+                related.append(name)
+        return related or False
+
+    def get_list_filter(self, request):
+        """Plain-column filters list their choices from pg_stats on big tables, not a DISTINCT scan."""
+        filters = []
+        for entry in super().get_list_filter(request):
+            if isinstance(entry, str) and "__" not in entry:
+                try:
+                    field = self.model._meta.get_field(entry)
+                except Exception:
+                    field = None
+                if field is not None and _uses_all_values_filter(field):
+                    entry = (entry, EstimatedValuesFieldListFilter)
+            filters.append(entry)
+        if self.date_hierarchy and "__" not in self.date_hierarchy and self.is_big_table(request):
+            named = {
+                entry if isinstance(entry, str) else entry[0]
+                for entry in filters
+                if not isinstance(entry, type)
+            }
+            if self.date_hierarchy not in named:
+                filters.append((self.date_hierarchy, admin.DateFieldListFilter))
+        return filters
+
+    # --- the audit trail ----------------------------------------------------------------------------
+
+    def save_model(self, request, obj, form, change):
+        secret = self.get_secret_fields(request, obj)
+        changes = admin_audit.form_changes(form, adding=not change, secret_fields=secret)
+        super().save_model(request, obj, form, change)
+        if change and not changes:
+            return  # saved without changing a field: nothing happened worth recording
+        admin_audit.record(user=request.user, action="change" if change else "add", obj=obj, changes=changes)
+
+    def delete_model(self, request, obj):
+        with transaction.atomic(using=router.db_for_write(self.model)):
+            snapshot = admin_audit.object_snapshot(obj, secret_fields=self.get_secret_fields(request, obj))
+            admin_audit.record(user=request.user, action="delete", obj=obj, changes=snapshot)
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic(using=router.db_for_write(self.model)):
+            for obj in queryset:
+                snapshot = admin_audit.object_snapshot(
+                    obj, secret_fields=self.get_secret_fields(request, obj)
+                )
+                admin_audit.record(user=request.user, action="delete", obj=obj, changes=snapshot)
+            super().delete_queryset(request, queryset)
+
+    def save_formset(self, request, form, formset, change):
+        """Save an inline formset and record each of its rows that was added, changed or deleted."""
+        inline = next(
+            (i for i in self.get_inline_instances(request, form.instance) if i.model is formset.model), None
+        )
+        secret = inline.get_secret_fields(request, form.instance) if inline is not None else ()
+        saved = []
+        for inline_form in formset.forms:
+            adding = inline_form.instance._state.adding
+            if inline_form in formset.deleted_forms:
+                if not adding:  # recorded now, while the row still has its primary key
+                    snapshot = admin_audit.object_snapshot(inline_form.instance, secret_fields=secret)
+                    admin_audit.record(
+                        user=request.user,
+                        action="delete",
+                        obj=inline_form.instance,
+                        changes=snapshot,
+                        parent=form.instance,
+                    )
+            elif inline_form.has_changed():
+                changes = admin_audit.form_changes(inline_form, adding=adding, secret_fields=secret)
+                saved.append(("add" if adding else "change", inline_form.instance, changes))
+        super().save_formset(request, form, formset, change)
+        for action, obj, changes in saved:
+            admin_audit.record(
+                user=request.user, action=action, obj=obj, changes=changes, parent=form.instance
+            )
 
 
-class TekupTabularInline(admin.TabularInline):
+class TekupTabularInline(AuditedAdminMixin, admin.TabularInline):
     extra = 0
 
 
-class TekupStackedInline(admin.StackedInline):
+class TekupStackedInline(AuditedAdminMixin, admin.StackedInline):
     extra = 0

@@ -200,3 +200,8 @@ TEKUPDB_RESTORE_LOCK_TIMEOUT = env.str("TEKUPDB_RESTORE_LOCK_TIMEOUT", default="
 TEKUPDB_HEALTH_MAX_EXPIRED_CACHE_ROWS = env.int("TEKUPDB_HEALTH_MAX_EXPIRED_CACHE_ROWS", default=10_000)
 # manage.py db_roles: one role per app schema, named <prefix><schema>.
 TEKUPDB_ROLE_PREFIX = env.str("TEKUPDB_ROLE_PREFIX", default="tekup_")
+
+# --- admin ---
+# The project's admin site (header, schemas on the index, dashboard) replaces the default one, so every
+# app's `@admin.register` lands on it.
+INSTALLED_APPS[INSTALLED_APPS.index("django.contrib.admin")] = "tekupdb.admin_site.TekupAdminConfig"

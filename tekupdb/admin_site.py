@@ -1,0 +1,51 @@
+"""The project's admin site: "Tekup Database", apps grouped by schema, a dashboard on the index.
+
+Installed in place of `django.contrib.admin` (settings: `TekupAdminConfig`), so `admin.site` and
+every `@admin.register` of the apps use it without knowing.
+"""
+
+from __future__ import annotations
+
+from django.apps import apps
+from django.contrib import admin
+from django.contrib.admin.apps import AdminConfig
+
+# The order of the schemas on the index: the data first, what they share after, Django's own last.
+SCHEMA_ORDER = ["vault", "billy", "renos", "crm", "flow", "shared"]
+
+
+def describe_app(app_label: str) -> tuple[str, str, str]:
+    """(short name, schema, one-line description) of an app.
+
+    An AppConfig may say `description`; otherwise its verbose_name "Vault — documents and search"
+    gives both the name and the description. Apps without a `schema` (Django's own) live in public.
+    """
+    config = apps.get_app_config(app_label)
+    name, _, description = str(config.verbose_name).partition(" — ")
+    description = getattr(config, "description", "") or description
+    return name, getattr(config, "schema", "public"), description
+
+
+class TekupAdminSite(admin.AdminSite):
+    site_header = "Tekup Database"
+    site_title = "Tekup Database"
+    index_title = "Schemas"
+    index_template = "admin/tekupdb/index.html"
+
+    def get_app_list(self, request, app_label=None):
+        app_list = super().get_app_list(request, app_label)
+        for app in app_list:
+            app["name"], app["schema"], app["description"] = describe_app(app["app_label"])
+        rank = {label: index for index, label in enumerate(SCHEMA_ORDER)}
+        app_list.sort(key=lambda app: (rank.get(app["app_label"], len(rank)), app["name"]))
+        return app_list
+
+    def index(self, request, extra_context=None):
+        from . import dashboard
+
+        context = {"dashboard": dashboard.build_dashboard(user=request.user), **(extra_context or {})}
+        return super().index(request, extra_context=context)
+
+
+class TekupAdminConfig(AdminConfig):
+    default_site = "tekupdb.admin_site.TekupAdminSite"

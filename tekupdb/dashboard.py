@@ -1,0 +1,273 @@
+"""What the admin index shows about the database: health, schemas, size, backups, billy activity.
+
+`build_dashboard()` gathers it in a handful of catalogue queries (row counts of big tables are the
+planner's estimates, never a `COUNT(*)` over them); the admin site's index view only renders it.
+Each section is independent: a section that fails (a catalogue the database user may not read, an
+app that has not landed) shows as unavailable instead of breaking the index.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncHour
+from django.utils import timezone
+
+from shared.models import AuditLog
+from shared.paginator import EXACT_COUNT_BELOW, within_timeout
+from tekupdb.health import run_checks
+from tekupdb.ops.backup import list_backups
+
+from . import charts
+
+log = logging.getLogger(__name__)
+
+COUNT_TIMEOUT_MS = 500
+HOURS_SHOWN = 24
+BILLY_CACHE_MODELS = ["CachedInvoice", "CachedCustomer", "CachedProduct"]
+
+
+@dataclass
+class TableStats:
+    schema: str
+    table: str
+    rows: int
+    estimated: bool
+    size_bytes: int
+
+
+@dataclass
+class SchemaStats:
+    schema: str
+    tables: int = 0
+    rows: int = 0
+    estimated: bool = False
+    size_bytes: int = 0
+
+
+@dataclass
+class Dashboard:
+    health: dict[str, Any] | None = None
+    schemas: list[SchemaStats] = field(default_factory=list)
+    biggest_tables: list[TableStats] = field(default_factory=list)
+    database_size: int | None = None
+    postgres_version: str | None = None
+    pgvector_version: str | None = None
+    newest_backup: dict[str, Any] | None = None
+    backup_dir: str | None = None
+    billy: dict[str, Any] | None = None
+    charts: dict[str, str] = field(default_factory=dict)
+    unavailable: list[str] = field(default_factory=list)
+
+
+def app_schemas() -> list[str]:
+    """The schemas of the project's apps, in the order the admin index shows them."""
+    from .admin_site import SCHEMA_ORDER
+
+    schemas = [config.schema for config in apps.get_app_configs() if getattr(config, "schema", None)]
+    rank = {schema: index for index, schema in enumerate(SCHEMA_ORDER)}
+    return sorted(schemas, key=lambda schema: (rank.get(schema, len(rank)), schema))
+
+
+def table_stats(schemas: list[str], *, exact_count_below: int = EXACT_COUNT_BELOW) -> list[TableStats]:
+    """Every table of the given schemas: rows (exact for small tables, estimated for big) and size."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT n.nspname, c.relname,
+                   CASE WHEN c.reltuples < 0 THEN s.n_live_tup
+                        WHEN c.relpages = 0 THEN c.reltuples
+                        ELSE c.reltuples / c.relpages
+                             * (pg_relation_size(c.oid) / current_setting('block_size')::int)
+                   END,
+                   pg_total_relation_size(c.oid)
+            FROM pg_class c
+            JOIN pg_namespace n ON n.oid = c.relnamespace
+            LEFT JOIN pg_stat_all_tables s ON s.relid = c.oid
+            WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY(%s)
+            ORDER BY n.nspname, c.relname
+            """,
+            [schemas],
+        )
+        rows = cursor.fetchall()
+    stats = [TableStats(s, t, int(est or 0), True, int(size)) for s, t, est, size in rows]
+    small = [t for t in stats if t.rows < exact_count_below]
+    if small:
+        exact = within_timeout(
+            lambda: _exact_counts(small), using=connection.alias, timeout_ms=COUNT_TIMEOUT_MS
+        )
+        for table in small if exact else []:
+            table.rows, table.estimated = exact[(table.schema, table.table)], False
+    return stats
+
+
+def _exact_counts(tables: list[TableStats]) -> dict[tuple[str, str], int]:
+    quote = connection.ops.quote_name
+    sql = " UNION ALL ".join(
+        f"SELECT %s, %s, count(*) FROM {quote(t.schema)}.{quote(t.table)}" for t in tables
+    )
+    params = [value for t in tables for value in (t.schema, t.table)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {(schema, table): count for schema, table, count in cursor.fetchall()}
+
+
+def schema_stats(tables: list[TableStats], schemas: list[str]) -> list[SchemaStats]:
+    by_schema = {schema: SchemaStats(schema) for schema in schemas}
+    for table in tables:
+        entry = by_schema[table.schema]
+        entry.tables += 1
+        entry.rows += table.rows
+        entry.estimated = entry.estimated or table.estimated
+        entry.size_bytes += table.size_bytes
+    return list(by_schema.values())
+
+
+def server_versions() -> tuple[int, str, str | None]:
+    """(database size in bytes, PostgreSQL version, pgvector version or None)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT pg_database_size(current_database()), current_setting('server_version'),
+                   (SELECT extversion FROM pg_extension WHERE extname = 'vector')
+            """
+        )
+        return cursor.fetchone()
+
+
+def newest_backup(directory: Path | None) -> dict[str, Any] | None:
+    """The newest complete backup (manifest and dump present) that `manage.py backup` wrote."""
+    if directory is None or not directory.is_dir():
+        return None
+    backups = list_backups(directory)
+    if not backups:
+        return None
+    newest = backups[-1]
+    return {
+        "name": newest.dump_path.name,
+        "size_bytes": newest.dump_path.stat().st_size,
+        "taken_at": newest.created_at,
+        "count": len(backups),
+    }
+
+
+def health_summary() -> dict[str, Any]:
+    """The fast health checks (`tekupdb.health`), as the dashboard shows them."""
+    report = run_checks(include_slow=False, timeout=2.0).as_dict()
+    return {"status": report["status"], "checks": report["checks"]}
+
+
+def hourly(
+    queryset, *, field: str, since: datetime.datetime, value=None
+) -> list[tuple[datetime.datetime, int]]:
+    """A value per hour since `since` (count of rows, or the sum of `value`), zero-filled."""
+    totals = dict(
+        queryset.filter(**{f"{field}__gte": since})
+        .annotate(hour=TruncHour(field))
+        .values("hour")
+        .annotate(total=Sum(value) if value else Count("pk"))
+        .values_list("hour", "total")
+    )
+    start = since.replace(minute=0, second=0, microsecond=0)
+    hours = [start + datetime.timedelta(hours=i) for i in range(HOURS_SHOWN + 1)]
+    return [(hour, int(totals.get(hour) or 0)) for hour in hours]
+
+
+def _billy_model(name: str):
+    try:
+        return apps.get_model("billy", name)
+    except LookupError:
+        return None
+
+
+def billy_activity(now: datetime.datetime) -> dict[str, Any] | None:
+    """Billy's cache tables (rows, live, added in the last day) and rate-limit traffic, if billy has them."""
+    since = now - datetime.timedelta(hours=HOURS_SHOWN)
+    caches = []
+    for name in BILLY_CACHE_MODELS:
+        model = _billy_model(name)
+        if model is None:
+            continue
+        figures = within_timeout(
+            lambda model=model: model._default_manager.aggregate(
+                rows=Count("pk"),
+                live=Count("pk", filter=Q(expires_at__gt=now)),
+                recent=Count("pk", filter=Q(cached_at__gte=since)),
+            ),
+            using=connection.alias,
+            timeout_ms=COUNT_TIMEOUT_MS,
+        )
+        caches.append({"name": model._meta.verbose_name_plural, **(figures or {})})
+    rate_limit = _billy_model("RateLimit")
+    per_hour, busiest = None, []
+    if rate_limit is not None:
+        recent = rate_limit._default_manager.all()
+        per_hour = hourly(recent, field="window_start", since=since, value="request_count")
+        busiest = list(
+            recent.filter(window_start__gte=since)
+            .values("organization__name", "endpoint")
+            .annotate(requests=Sum("request_count"))
+            .order_by("-requests")[:5]
+        )
+    if not caches and rate_limit is None:
+        return None
+    return {"caches": caches, "rate_limit_per_hour": per_hour, "busiest_endpoints": busiest}
+
+
+def _section(dashboard: Dashboard, name: str, work):
+    try:
+        return work()
+    except Exception:  # one failing section must not take the admin index down
+        log.exception("dashboard section %s failed", name)
+        dashboard.unavailable.append(name)
+        return None
+
+
+def build_dashboard(*, user=None, now: datetime.datetime | None = None) -> Dashboard:
+    """Everything the admin index shows; `user` limits the billy section to those who may see billy."""
+    now = now or timezone.now()
+    dashboard = Dashboard()
+    dashboard.health = _section(dashboard, "health", health_summary)
+
+    schemas = app_schemas()
+    tables = _section(dashboard, "row counts", lambda: table_stats(schemas)) or []
+    dashboard.schemas = schema_stats(tables, schemas) if tables else []
+    dashboard.biggest_tables = sorted(tables, key=lambda t: t.size_bytes, reverse=True)[:5]
+    versions = _section(dashboard, "server", server_versions)
+    if versions:
+        dashboard.database_size, dashboard.postgres_version, dashboard.pgvector_version = versions
+
+    directory = settings.TEKUPDB_BACKUP_DIR
+    dashboard.backup_dir = str(directory) if directory else "(backups not configured)"
+    dashboard.newest_backup = _section(dashboard, "backups", lambda: newest_backup(directory))
+
+    if user is None or user.has_module_perms("billy"):
+        dashboard.billy = _section(dashboard, "billy activity", lambda: billy_activity(now))
+
+    since = now - datetime.timedelta(hours=HOURS_SHOWN)
+    if dashboard.schemas:
+        dashboard.charts["schema_sizes"] = charts.bar_chart(
+            [(s.schema, s.size_bytes) for s in dashboard.schemas],
+            title="Size per schema",
+            value_label=charts.filesize,
+        )
+    edits = _section(
+        dashboard,
+        "admin edits",
+        lambda: hourly(AuditLog.objects.filter(action__startswith="admin."), field="created_at", since=since),
+    )
+    if edits:
+        dashboard.charts["admin_edits"] = charts.column_chart(edits, title="Admin edits per hour, last 24 h")
+    if dashboard.billy and dashboard.billy["rate_limit_per_hour"]:
+        dashboard.charts["billy_requests"] = charts.column_chart(
+            dashboard.billy["rate_limit_per_hour"], title="Billy API requests per hour, last 24 h"
+        )
+    return dashboard

@@ -1,0 +1,32 @@
+"""A second admin site for the inline audit tests: groups with their members as an inline."""
+
+from django.contrib import admin
+from django.contrib.auth.models import Group
+from django.urls import path
+
+from shared.admin_base import TekupModelAdmin, TekupTabularInline
+from shared.models import User
+
+site = admin.AdminSite(name="inline_test_admin")
+
+
+class MembershipInline(TekupTabularInline):
+    model = User.groups.through
+    secret_fields = ("user",)  # not secret, but lets the test see `secret_fields` reach inlines
+
+
+@admin.register(Group, site=site)
+class GroupWithMembersAdmin(TekupModelAdmin):
+    fields = ["name"]
+    inlines = [MembershipInline]
+
+
+@admin.register(User, site=site)
+class PlainUserAdmin(TekupModelAdmin):
+    fields = ["email", "name", "is_staff"]
+    list_display = ["email", "name"]
+    date_hierarchy = "created_at"
+    secret_fields = ("name",)
+
+
+urlpatterns = [path("admin/", site.urls)]

@@ -1,0 +1,65 @@
+"""Browser tests of the admin: Playwright for Python driving Debian's Chromium (never `playwright install`).
+
+CI installs Chromium (`.ci/run`); where /usr/bin/chromium is missing the tests skip, saying so.
+Playwright's sync API runs an event loop in the test's thread, so Django's guard against ORM calls from
+async code must be lifted for the test's own fixtures (the live server runs in its own thread).
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-results" / "e2e"  # gitignored
+PASSWORD = "a-long-e2e-passw0rd"
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if Path(str(item.fspath)).is_relative_to(Path(__file__).parent):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def superuser(transactional_db):
+    from shared.models import User
+
+    return User.objects.create_superuser(email="boss@tekup.dk", name="Boss", password=PASSWORD)
+
+
+@pytest.fixture
+def page(browser, live_server, superuser):
+    """A browser page logged in to the admin as a superuser."""
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.goto("/admin/login/")
+    page.fill("#id_username", superuser.email)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{live_server.url}/admin/")
+    yield page
+    context.close()
