@@ -589,12 +589,22 @@ def rate_limit_window(moment: datetime, window: timedelta) -> tuple[datetime, da
     return start, start + window
 
 
+# The NOT EXISTS read only makes a refusal cheap: once a window is full it is refused without taking
+# the row lock (and without a transaction id, so without a WAL flush at commit). Counts only grow within
+# a window, so a full window seen by that read is full for the statement too. What decides an allowed
+# call is ON CONFLICT … WHERE under the row lock: concurrent callers queue there and see each other's
+# increments, so never more than `limit` are counted.
 _RATE_LIMIT_SQL = """
 INSERT INTO {table} AS r (organization_id, endpoint, window_start, window_end, request_count)
-VALUES (%s, %s, %s, %s, 1)
+SELECT %(organization)s, %(endpoint)s, %(start)s, %(end)s, 1
+WHERE NOT EXISTS (
+    SELECT 1 FROM {table}
+    WHERE organization_id = %(organization)s AND endpoint = %(endpoint)s AND window_start = %(start)s
+      AND request_count >= %(limit)s
+)
 ON CONFLICT (organization_id, endpoint, window_start)
 DO UPDATE SET request_count = r.request_count + 1, updated_at = now()
-WHERE r.request_count < %s
+WHERE r.request_count < %(limit)s
 RETURNING request_count
 """
 
@@ -622,7 +632,16 @@ def check_rate_limit(
     start, end = rate_limit_window(timezone.now(), window)
     table = connection.ops.quote_name(RateLimit._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(_RATE_LIMIT_SQL.format(table=table), [organization.pk, endpoint, start, end, limit])
+        cursor.execute(
+            _RATE_LIMIT_SQL.format(table=table),
+            {
+                "organization": organization.pk,
+                "endpoint": endpoint,
+                "start": start,
+                "end": end,
+                "limit": limit,
+            },
+        )
         row = cursor.fetchone()
     if row is None:
         return RateLimitResult(allowed=False, remaining=0, reset_at=end, limit=limit)

@@ -3,7 +3,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connections
+from django.db import connection, connections, transaction
 
 from billy.factories import OrganizationFactory, RateLimitFactory, UsageMetricFactory
 from billy.models import RateLimit, UsageMetric
@@ -158,3 +158,37 @@ def test_prune_removes_ended_windows_and_usage_hours_older_than_the_age(organiza
     assert list(UsageMetric.objects.values_list("hour", flat=True)) == [10]
     with pytest.raises(ValidationError, match="older_than must be a positive timedelta"):
         prune_history(older_than=timedelta(0))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_full_window_is_refused_without_waiting_for_the_row_lock():
+    organization = OrganizationFactory()
+    check_rate_limit(organization=organization, endpoint="/full", limit=1)
+    locked, release = threading.Event(), threading.Event()
+
+    def holder() -> None:
+        try:
+            with transaction.atomic():
+                RateLimit.objects.select_for_update().get(endpoint="/full")
+                locked.set()
+                release.wait(timeout=30)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    try:
+        assert locked.wait(timeout=30)
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '1s'")  # a check that waited for the lock would fail
+        try:
+            refused = check_rate_limit(organization=organization, endpoint="/full", limit=1)
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET lock_timeout")
+    finally:
+        release.set()
+        thread.join()
+
+    assert not refused.allowed
+    assert RateLimit.objects.get(endpoint="/full").request_count == 1
