@@ -65,7 +65,7 @@ def calls_per_day_svg(days: list[tuple[date, int, int]]) -> SafeString:
         (
             (_n(LEFT + index * slot + slot / 2), HEIGHT - BOTTOM + 16, day.strftime("%d %b"))
             for index, (day, _, _) in enumerate(days)
-            if index % label_every == 0 or index == len(days) - 1
+            if index % label_every == 0
         ),
     )
     grid = format_html_join(
