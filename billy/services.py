@@ -1,0 +1,671 @@
+"""Public API of the billy schema: organizations and their API keys, the TTL cache, audit, usage and
+rate limits.
+
+Every function is keyword-only and typed, and raises `ValidationError` naming what is wrong. Writes that
+must hold under concurrent callers are single SQL statements (`INSERT … ON CONFLICT … DO UPDATE`), atomic
+on their own; the others run in `transaction.atomic()`.
+
+Secrets: `billy_api_key` is stored as a `shared.crypto` token (AES-GCM). The plaintext only leaves this
+module through `get_api_key`; no message, log line or repr built here contains it, and the functions that
+take it are marked `sensitive_variables` so that Django's error reports hide it too.
+
+Time: every clock reading is `django.utils.timezone.now()`, so tests can move it. Usage rows are keyed
+by the UTC date and UTC hour (one time zone, no daylight-saving overlap).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_ipv46_address
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q, QuerySet, Sum
+from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
+
+from shared import crypto
+
+from .models import (
+    CachedCustomer,
+    CachedEntry,
+    CachedInvoice,
+    CachedProduct,
+    Organization,
+    OrganizationUser,
+    RateLimit,
+    ToolAuditLog,
+    UsageMetric,
+)
+
+DEFAULT_CACHE_TTL = timedelta(minutes=60)
+MAX_AUDIT_LIMIT = 1000
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+# --- validation helpers ---------------------------------------------------------------------------
+
+
+def _text(field: str, value: Any, *, max_length: int = 255) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError({field: f"{field} must be a non-empty string."})
+    value = value.strip()
+    if len(value) > max_length:
+        raise ValidationError(
+            {field: f"{field} must be at most {max_length} characters (it has {len(value)})."}
+        )
+    return value
+
+
+def _optional_text(field: str, value: Any, *, max_length: int | None = 255) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str | int):
+        raise ValidationError({field: f"{field} must be a string."})
+    value = str(value)
+    if max_length is not None and len(value) > max_length:
+        raise ValidationError(
+            {field: f"{field} must be at most {max_length} characters (it has {len(value)})."}
+        )
+    return value
+
+
+def _organization(value: Any, field: str = "organization") -> Organization:
+    if not isinstance(value, Organization) or value._state.adding:
+        raise ValidationError({field: f"{field} must be a saved Organization."})
+    return value
+
+
+def _json_text(field: str, value: Any) -> str:
+    try:
+        return json.dumps(value, allow_nan=False, separators=(",", ":"))
+    except (TypeError, ValueError) as exc:
+        raise ValidationError({field: f"{field} is not JSON-serialisable: {exc}."}) from None
+
+
+def _aware(field: str, value: Any) -> datetime:
+    if not isinstance(value, datetime) or timezone.is_naive(value):
+        raise ValidationError({field: f"{field} must be a timezone-aware datetime."})
+    return value
+
+
+def _positive_timedelta(field: str, value: Any) -> timedelta:
+    if not isinstance(value, timedelta) or value <= timedelta(0):
+        raise ValidationError({field: f"{field} must be a positive timedelta, got {value!r}."})
+    return value
+
+
+def _non_negative_number(field: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+        raise ValidationError({field: f"{field} must be a number of milliseconds >= 0, got {value!r}."})
+    return value
+
+
+def _api_key(value: Any) -> str:
+    # The messages never repeat the value: it may be a real key typed into the wrong field.
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError({"billy_api_key": "billy_api_key must be a non-empty string."})
+    value = value.strip()
+    if len(value) > 1024 or any(ch.isspace() for ch in value):
+        raise ValidationError(
+            {"billy_api_key": "billy_api_key must be at most 1024 characters without spaces or line breaks."}
+        )
+    return value
+
+
+# --- organizations and their API keys ------------------------------------------------------------
+
+
+def find_organization(*, billy_organization_id: str) -> Organization | None:
+    """The organization with this Billy.dk organization id, or None."""
+    billy_organization_id = _text("billy_organization_id", billy_organization_id)
+    return Organization.objects.filter(billy_organization_id=billy_organization_id).first()
+
+
+@sensitive_variables("billy_api_key")
+def create_organization(
+    *,
+    name: str,
+    billy_api_key: str,
+    billy_organization_id: str,
+    settings: dict | None = None,
+) -> Organization:
+    """Create an organization; its API key is stored encrypted with the newest configured key."""
+    name = _text("name", name)
+    billy_organization_id = _text("billy_organization_id", billy_organization_id)
+    billy_api_key = _api_key(billy_api_key)
+    if settings is not None and not isinstance(settings, dict):
+        raise ValidationError({"settings": "settings must be a dict."})
+    _json_text("settings", settings)
+    organization = Organization(
+        name=name,
+        billy_organization_id=billy_organization_id,
+        billy_api_key=crypto.encrypt(billy_api_key),
+        settings=settings or {},
+    )
+    try:
+        with transaction.atomic():
+            organization.save(force_insert=True)
+    except IntegrityError:
+        raise ValidationError(
+            {
+                "billy_organization_id": (
+                    f"An organization with Billy id '{billy_organization_id}' already exists."
+                )
+            }
+        ) from None
+    return organization
+
+
+@sensitive_variables("billy_api_key")
+def set_api_key(*, organization: Organization, billy_api_key: str) -> Organization:
+    """Replace the organization's API key (staff rotating the Billy.dk key); stamps api_key_rotated_at."""
+    organization = _organization(organization)
+    token = crypto.encrypt(_api_key(billy_api_key))
+    now = timezone.now()
+    with transaction.atomic():
+        Organization.objects.filter(pk=organization.pk).update(
+            billy_api_key=token, api_key_rotated_at=now, updated_at=now
+        )
+    organization.billy_api_key, organization.api_key_rotated_at = token, now
+    return organization
+
+
+@sensitive_variables("plaintext")
+def get_api_key(*, organization: Organization) -> str:
+    """The organization's API key in plaintext, read fresh from the database.
+
+    Raises `shared.crypto.DecryptionError` (naming the organization, never the key) when no configured
+    key can open the token, e.g. a key was removed from TEKUPDB_ENCRYPTION_KEY before rotation.
+    """
+    organization = _organization(organization)
+    token = Organization.objects.filter(pk=organization.pk).values_list("billy_api_key", flat=True).first()
+    if token is None:
+        raise ValidationError({"organization": "organization no longer exists."})
+    try:
+        plaintext = crypto.decrypt(token)
+    except crypto.DecryptionError as exc:
+        raise crypto.DecryptionError(
+            f"The API key of organization {organization.billy_organization_id} cannot be decrypted: {exc}"
+        ) from None
+    return plaintext
+
+
+@dataclass(frozen=True)
+class KeyRotationResult:
+    checked: int
+    rotated: int
+
+
+@sensitive_variables("plaintext")
+def reencrypt_api_keys(*, dry_run: bool = False) -> KeyRotationResult:
+    """Re-encrypt every API key not sealed with the newest configured key (after adding a new key).
+
+    Rows are locked while they are rewritten, so a concurrent `set_api_key` is never lost. Once this
+    has run, the old key can be removed from TEKUPDB_ENCRYPTION_KEY. `api_key_rotated_at` is left alone:
+    the Billy.dk key itself did not change.
+    """
+    checked = rotated = 0
+    with transaction.atomic():
+        rows = Organization.objects.select_for_update().order_by("pk").values_list("pk", "billy_api_key")
+        for pk, token in rows.iterator(chunk_size=500):
+            checked += 1
+            if not crypto.needs_rotation(token):
+                continue
+            rotated += 1
+            if dry_run:
+                continue
+            try:
+                plaintext = crypto.decrypt(token)
+            except crypto.DecryptionError as exc:
+                raise crypto.DecryptionError(f"Organization {pk}: {exc}") from None
+            Organization.objects.filter(pk=pk).update(billy_api_key=crypto.encrypt(plaintext))
+    return KeyRotationResult(checked=checked, rotated=rotated)
+
+
+# --- the TTL cache ---------------------------------------------------------------------------------
+
+CACHE_MODELS: dict[str, type[CachedEntry]] = {
+    "invoices": CachedInvoice,
+    "customers": CachedCustomer,
+    "products": CachedProduct,
+}
+
+
+def _cache_set(model: type[CachedEntry], organization, billy_id, data, ttl) -> datetime:
+    organization = _organization(organization)
+    billy_id = _text("billy_id", billy_id)
+    ttl = _positive_timedelta("ttl", ttl)
+    payload = _json_text("data", data)
+    now = timezone.now()
+    expires_at = now + ttl
+    table = connection.ops.quote_name(model._meta.db_table)
+    # One statement: concurrent setters of one key cannot collide, and it is atomic on its own.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (organization_id, billy_id, data, cached_at, expires_at) "
+            "VALUES (%s, %s, %s::jsonb, %s, %s) "
+            "ON CONFLICT (organization_id, billy_id) DO UPDATE SET data = EXCLUDED.data, "
+            "cached_at = EXCLUDED.cached_at, expires_at = EXCLUDED.expires_at, "
+            "updated_at = EXCLUDED.cached_at",
+            [organization.pk, billy_id, payload, now, expires_at],
+        )
+    return expires_at
+
+
+def _cache_get(model: type[CachedEntry], organization, billy_id) -> Any | None:
+    organization = _organization(organization)
+    billy_id = _text("billy_id", billy_id)
+    table = connection.ops.quote_name(model._meta.db_table)
+    # The unique (organization_id, billy_id) index finds the row; expiry is checked here rather than in
+    # SQL, so the planner has one obvious index to consider. An expired row is left for
+    # clear_expired_cache: a read stays a read.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT data, expires_at FROM {table} WHERE organization_id = %s AND billy_id = %s",
+            [organization.pk, billy_id],
+        )
+        row = cursor.fetchone()
+    if row is None or row[1] <= timezone.now():
+        return None
+    return json.loads(row[0])
+
+
+def set_cached_invoice(
+    *, organization: Organization, billy_id: str, data: Any, ttl: timedelta = DEFAULT_CACHE_TTL
+) -> datetime:
+    """Cache an invoice's JSON until now + ttl (replacing any cached copy); returns the expiry."""
+    return _cache_set(CachedInvoice, organization, billy_id, data, ttl)
+
+
+def get_cached_invoice(*, organization: Organization, billy_id: str) -> Any | None:
+    """The cached invoice JSON, or None when absent or expired."""
+    return _cache_get(CachedInvoice, organization, billy_id)
+
+
+def set_cached_customer(
+    *, organization: Organization, billy_id: str, data: Any, ttl: timedelta = DEFAULT_CACHE_TTL
+) -> datetime:
+    """Cache a customer's JSON until now + ttl (replacing any cached copy); returns the expiry."""
+    return _cache_set(CachedCustomer, organization, billy_id, data, ttl)
+
+
+def get_cached_customer(*, organization: Organization, billy_id: str) -> Any | None:
+    """The cached customer JSON, or None when absent or expired."""
+    return _cache_get(CachedCustomer, organization, billy_id)
+
+
+def set_cached_product(
+    *, organization: Organization, billy_id: str, data: Any, ttl: timedelta = DEFAULT_CACHE_TTL
+) -> datetime:
+    """Cache a product's JSON until now + ttl (replacing any cached copy); returns the expiry."""
+    return _cache_set(CachedProduct, organization, billy_id, data, ttl)
+
+
+def get_cached_product(*, organization: Organization, billy_id: str) -> Any | None:
+    """The cached product JSON, or None when absent or expired."""
+    return _cache_get(CachedProduct, organization, billy_id)
+
+
+def clear_expired_cache() -> dict[str, int]:
+    """Delete every expired row of the three caches: {"invoices": n, "customers": n, "products": n}."""
+    now = timezone.now()
+    with transaction.atomic():
+        return {name: model.objects.expired(now).delete()[0] for name, model in CACHE_MODELS.items()}
+
+
+# --- audit -----------------------------------------------------------------------------------------
+
+# Input parameters under these names are stored as "[redacted]": a tool's arguments may carry a key.
+_SECRET_NAME = re.compile(r"(^|_)(api_?key|password|passwd|secret|token|authorization)$", re.IGNORECASE)
+REDACTED = "[redacted]"
+
+
+def _redact(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {
+            key: REDACTED if isinstance(key, str) and _SECRET_NAME.search(key) else _redact(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [_redact(item) for item in value]
+    return value
+
+
+def log_audit(
+    *,
+    tool_name: str,
+    action: str,
+    success: bool,
+    organization: Organization | None = None,
+    user: OrganizationUser | None = None,
+    resource_type: str | None = None,
+    resource_id: str | None = None,
+    input_params: dict | None = None,
+    output_data: Any | None = None,
+    error_message: str | None = None,
+    duration_ms: int | None = None,
+    ip_address: str | None = None,
+    user_agent: str | None = None,
+) -> ToolAuditLog:
+    """Record one call of an MCP tool.
+
+    Values of input parameters named like a secret (`api_key`, `password`, `token`, …) are stored as
+    "[redacted]". A user without an organization logs under the user's organization.
+    """
+    tool_name = _text("tool_name", tool_name)
+    action = _text("action", action)
+    if not isinstance(success, bool):
+        raise ValidationError({"success": "success must be True or False."})
+    if organization is not None:
+        _organization(organization)
+    if user is not None:
+        if not isinstance(user, OrganizationUser) or user._state.adding:
+            raise ValidationError({"user": "user must be a saved OrganizationUser."})
+        if organization is not None and user.organization_id != organization.pk:
+            raise ValidationError(
+                {"user": f"user {user.email} does not belong to organization {organization}."}
+            )
+    if duration_ms is not None and (
+        isinstance(duration_ms, bool) or not isinstance(duration_ms, int) or duration_ms < 0
+    ):
+        raise ValidationError({"duration_ms": f"duration_ms must be an integer >= 0, got {duration_ms!r}."})
+    if ip_address is not None:
+        try:
+            validate_ipv46_address(ip_address)
+        except ValidationError:
+            raise ValidationError({"ip_address": f"'{ip_address}' is not an IPv4 or IPv6 address."}) from None
+    if input_params is not None and not isinstance(input_params, dict):
+        raise ValidationError({"input_params": "input_params must be a dict."})
+    input_params = _redact(input_params)
+    _json_text("input_params", input_params)
+    _json_text("output_data", output_data)
+    entry = ToolAuditLog(
+        created_at=timezone.now(),  # from the clock the services read, so audit ranges line up with it
+        organization_id=organization.pk
+        if organization is not None
+        else getattr(user, "organization_id", None),
+        user=user,
+        tool_name=tool_name,
+        action=action,
+        success=success,
+        resource_type=_optional_text("resource_type", resource_type),
+        resource_id=_optional_text("resource_id", resource_id),
+        input_params=input_params,
+        output_data=output_data,
+        error_message=_optional_text("error_message", error_message, max_length=None),
+        duration_ms=duration_ms,
+        ip_address=ip_address,
+        user_agent=_optional_text("user_agent", user_agent, max_length=None),
+    )
+    with transaction.atomic():
+        entry.save(force_insert=True)
+    return entry
+
+
+def get_audit_logs(
+    *,
+    organization: Organization,
+    user: OrganizationUser | None = None,
+    tool_name: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    limit: int = 100,
+) -> list[ToolAuditLog]:
+    """The organization's audit entries, newest first; `start <= created_at <= end`, both bounds kept."""
+    organization = _organization(organization)
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_AUDIT_LIMIT:
+        raise ValidationError(
+            {"limit": f"limit must be an integer from 1 to {MAX_AUDIT_LIMIT}, got {limit!r}."}
+        )
+    logs = ToolAuditLog.objects.filter(organization=organization)
+    if user is not None:
+        if not isinstance(user, OrganizationUser):
+            raise ValidationError({"user": "user must be an OrganizationUser."})
+        logs = logs.filter(user=user)
+    if tool_name is not None:
+        logs = logs.filter(tool_name=_text("tool_name", tool_name))
+    if start is not None:
+        logs = logs.filter(created_at__gte=_aware("start", start))
+    if end is not None:
+        logs = logs.filter(created_at__lte=_aware("end", end))
+    if start is not None and end is not None and start > end:
+        raise ValidationError({"start": f"start ({start.isoformat()}) is after end ({end.isoformat()})."})
+    return list(logs.select_related("user").order_by("-created_at", "-id")[:limit])
+
+
+# --- usage -----------------------------------------------------------------------------------------
+
+_TRACK_USAGE_SQL = """
+INSERT INTO {table} AS m (
+    organization_id, date, hour, tool_name, call_count, success_count, error_count,
+    duration_sum_ms, duration_count, avg_duration_ms, cache_hits, cache_lookups, cache_hit_rate
+) VALUES (
+    %(organization)s, %(date)s, %(hour)s, %(tool_name)s, 1, %(success)s, 1 - %(success)s,
+    %(duration)s, %(timed)s, %(average)s, %(hit)s, %(lookup)s, %(rate)s
+)
+ON CONFLICT (organization_id, date, hour, tool_name) DO UPDATE SET
+    call_count = m.call_count + 1,
+    success_count = m.success_count + EXCLUDED.success_count,
+    error_count = m.error_count + EXCLUDED.error_count,
+    duration_sum_ms = m.duration_sum_ms + EXCLUDED.duration_sum_ms,
+    duration_count = m.duration_count + EXCLUDED.duration_count,
+    avg_duration_ms = CASE WHEN m.duration_count + EXCLUDED.duration_count > 0
+        THEN (m.duration_sum_ms + EXCLUDED.duration_sum_ms) / (m.duration_count + EXCLUDED.duration_count)
+        ELSE m.avg_duration_ms END,
+    cache_hits = m.cache_hits + EXCLUDED.cache_hits,
+    cache_lookups = m.cache_lookups + EXCLUDED.cache_lookups,
+    cache_hit_rate = CASE WHEN m.cache_lookups + EXCLUDED.cache_lookups > 0
+        THEN round(100.0 * (m.cache_hits + EXCLUDED.cache_hits)
+                   / (m.cache_lookups + EXCLUDED.cache_lookups), 2)
+        ELSE m.cache_hit_rate END,
+    updated_at = now()
+"""
+
+
+def usage_slot(moment: datetime) -> tuple[date, int]:
+    """The (UTC date, UTC hour) under which a call at `moment` is counted."""
+    moment = moment.astimezone(UTC)
+    return moment.date(), moment.hour
+
+
+def track_usage(
+    *,
+    organization: Organization,
+    tool_name: str,
+    success: bool,
+    duration_ms: float | None = None,
+    cache_hit: bool | None = None,
+) -> None:
+    """Count one tool call in the current UTC hour's row of (organization, UTC date, UTC hour, tool).
+
+    One atomic upsert adds to the counters and to the running sums behind `avg_duration_ms` (mean of the
+    calls that gave a duration) and `cache_hit_rate` (percentage of the calls that gave `cache_hit`), and
+    recomputes both from the sums, so concurrent callers never lose a call or skew the averages.
+    """
+    organization = _organization(organization)
+    tool_name = _text("tool_name", tool_name)
+    if not isinstance(success, bool):
+        raise ValidationError({"success": "success must be True or False."})
+    if duration_ms is not None:
+        duration_ms = float(_non_negative_number("duration_ms", duration_ms))
+    if cache_hit is not None and not isinstance(cache_hit, bool):
+        raise ValidationError({"cache_hit": "cache_hit must be True, False or None."})
+    day, hour = usage_slot(timezone.now())
+    hit = int(bool(cache_hit))
+    params = {
+        "organization": organization.pk,
+        "date": day,
+        "hour": hour,
+        "tool_name": tool_name,
+        "success": int(success),
+        "duration": duration_ms or 0.0,
+        "timed": int(duration_ms is not None),
+        "average": duration_ms,
+        "hit": hit,
+        "lookup": int(cache_hit is not None),
+        "rate": None if cache_hit is None else 100 * hit,
+    }
+    table = connection.ops.quote_name(UsageMetric._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(_TRACK_USAGE_SQL.format(table=table), params)
+
+
+def _slot_bound(field: str, value: Any, *, upper: bool) -> Q:
+    if isinstance(value, datetime):
+        day, hour = usage_slot(_aware(field, value))
+        if upper:
+            return Q(date__lt=day) | Q(date=day, hour__lte=hour)
+        return Q(date__gt=day) | Q(date=day, hour__gte=hour)
+    if isinstance(value, date):
+        return Q(date__lte=value) if upper else Q(date__gte=value)
+    raise ValidationError({field: f"{field} must be a date or a timezone-aware datetime."})
+
+
+def get_usage_metrics(
+    *, organization: Organization, start: date | datetime, end: date | datetime
+) -> QuerySet:
+    """Usage rows of the organization from start to end inclusive, oldest first.
+
+    Dates are UTC dates (whole days); a datetime selects the UTC hour it falls in.
+    """
+    organization = _organization(organization)
+    lower = _slot_bound("start", start, upper=False)
+    upper = _slot_bound("end", end, upper=True)
+    if _slot_of(start, upper=False) > _slot_of(end, upper=True):
+        raise ValidationError({"start": "start is after end."})
+    return (
+        UsageMetric.objects.filter(organization=organization)
+        .filter(lower)
+        .filter(upper)
+        .order_by("date", "hour", "tool_name")
+    )
+
+
+def _slot_of(value: date | datetime, *, upper: bool) -> tuple[date, int]:
+    return usage_slot(value) if isinstance(value, datetime) else (value, 23 if upper else 0)
+
+
+def get_daily_calls(*, organization: Organization, days: int = 30) -> list[tuple[date, int, int]]:
+    """(UTC date, calls, errors) for each of the last `days` UTC days up to today, zero-filled."""
+    organization = _organization(organization)
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 366:
+        raise ValidationError({"days": f"days must be an integer from 1 to 366, got {days!r}."})
+    today = usage_slot(timezone.now())[0]
+    first = today - timedelta(days=days - 1)
+    totals = {
+        row["date"]: (row["calls"], row["errors"])
+        for row in UsageMetric.objects.filter(organization=organization, date__gte=first, date__lte=today)
+        .values("date")
+        .annotate(calls=Sum("call_count"), errors=Sum("error_count"))
+        .order_by()
+    }
+    return [(first + timedelta(days=n), *totals.get(first + timedelta(days=n), (0, 0))) for n in range(days)]
+
+
+# --- rate limits -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RateLimitResult:
+    """Whether this call may proceed, how many more the window allows, and when the window ends."""
+
+    allowed: bool
+    remaining: int
+    reset_at: datetime
+    limit: int
+
+
+def rate_limit_window(moment: datetime, window: timedelta) -> tuple[datetime, datetime]:
+    """The aligned fixed window holding `moment`: start = floor(moment / window) * window (from the epoch)."""
+    width = window // _MICROSECOND
+    start = _EPOCH + timedelta(microseconds=((moment - _EPOCH) // _MICROSECOND) // width * width)
+    return start, start + window
+
+
+# The NOT EXISTS read only makes a refusal cheap: once a window is full it is refused without taking
+# the row lock (and without a transaction id, so without a WAL flush at commit). Counts only grow within
+# a window, so a full window seen by that read is full for the statement too. What decides an allowed
+# call is ON CONFLICT … WHERE under the row lock: concurrent callers queue there and see each other's
+# increments, so never more than `limit` are counted.
+_RATE_LIMIT_SQL = """
+INSERT INTO {table} AS r (organization_id, endpoint, window_start, window_end, request_count)
+SELECT %(organization)s, %(endpoint)s, %(start)s, %(end)s, 1
+WHERE NOT EXISTS (
+    SELECT 1 FROM {table}
+    WHERE organization_id = %(organization)s AND endpoint = %(endpoint)s AND window_start = %(start)s
+      AND request_count >= %(limit)s
+)
+ON CONFLICT (organization_id, endpoint, window_start)
+DO UPDATE SET request_count = r.request_count + 1, updated_at = now()
+WHERE r.request_count < %(limit)s
+RETURNING request_count
+"""
+
+
+def check_rate_limit(
+    *,
+    organization: Organization,
+    endpoint: str,
+    limit: int = 100,
+    window: timedelta = timedelta(minutes=15),
+) -> RateLimitResult:
+    """Count one call of `endpoint` in the current aligned window and say whether it is allowed.
+
+    One statement inserts the window's row or adds one to its count only while the count is below
+    `limit`; no returned row means the window is full. Row locking makes concurrent callers queue on
+    the row, so exactly `limit` calls per window are allowed, never more. A refused call is not counted.
+    """
+    organization = _organization(organization)
+    endpoint = _text("endpoint", endpoint)
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise ValidationError({"limit": f"limit must be an integer >= 1, got {limit!r}."})
+    window = _positive_timedelta("window", window)
+    if window < timedelta(seconds=1):
+        raise ValidationError({"window": f"window must be at least one second, got {window!r}."})
+    start, end = rate_limit_window(timezone.now(), window)
+    table = connection.ops.quote_name(RateLimit._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _RATE_LIMIT_SQL.format(table=table),
+            {
+                "organization": organization.pk,
+                "endpoint": endpoint,
+                "start": start,
+                "end": end,
+                "limit": limit,
+            },
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return RateLimitResult(allowed=False, remaining=0, reset_at=end, limit=limit)
+    return RateLimitResult(allowed=True, remaining=limit - row[0], reset_at=end, limit=limit)
+
+
+# --- pruning ---------------------------------------------------------------------------------------
+
+
+def prune_history(*, older_than: timedelta, dry_run: bool = False) -> dict[str, int]:
+    """Delete rate-limit windows that ended, and usage hours that ended, more than `older_than` ago.
+
+    A window still open is never deleted, whatever its length (that would reset its count).
+    Returns {"rate_limits": n, "usage_metrics": n} (what would be deleted, with dry_run).
+    """
+    older_than = _positive_timedelta("older_than", older_than)
+    cutoff = timezone.now() - older_than
+    day, hour = usage_slot(cutoff)
+    windows = RateLimit.objects.filter(window_start__lt=cutoff).filter(
+        Q(window_end__isnull=True) | Q(window_end__lte=cutoff)
+    )
+    # Hour h of a day ends at h+1:00, so it ended by the cutoff when h < the cutoff's hour.
+    usage = UsageMetric.objects.filter(Q(date__lt=day) | Q(date=day, hour__lt=hour))
+    if dry_run:
+        return {"rate_limits": windows.count(), "usage_metrics": usage.count()}
+    with transaction.atomic():
+        return {"rate_limits": windows.delete()[0], "usage_metrics": usage.delete()[0]}
