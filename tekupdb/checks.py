@@ -18,16 +18,16 @@ def physical_table(db_table: str) -> tuple[str, str]:
     return schema.lower(), table
 
 
-def _managed_models():
-    for model in apps.get_models(include_auto_created=True):
+def _managed_models(models=None):
+    for model in models if models is not None else apps.get_models(include_auto_created=True):
         if model._meta.managed and not model._meta.proxy:
             yield model
 
 
 @checks.register(checks.Tags.models)
-def check_unique_tables(app_configs=None, **kwargs):
+def check_unique_tables(app_configs=None, models=None, **kwargs):
     owners = defaultdict(list)
-    for model in _managed_models():
+    for model in _managed_models(models):
         owners[physical_table(model._meta.db_table)].append(model._meta.label)
     errors = []
     for (schema, table), labels in sorted(owners.items()):
@@ -44,10 +44,10 @@ def check_unique_tables(app_configs=None, **kwargs):
 
 
 @checks.register(checks.Tags.models)
-def check_tables_in_own_schema(app_configs=None, **kwargs):
+def check_tables_in_own_schema(app_configs=None, models=None, **kwargs):
     """An app that declares `schema` on its AppConfig keeps every table in that schema."""
     errors = []
-    for model in _managed_models():
+    for model in _managed_models(models):
         owner = getattr(model._meta.app_config, "schema", None)
         if owner is None:
             continue

@@ -127,7 +127,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Overridable so that tests (and read-only images) can collect into another directory.
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default="") or BASE_DIR / "staticfiles")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -138,7 +139,10 @@ STORAGES = {
         )
     },
 }
-WHITENOISE_MAX_AGE = 31536000  # hashed file names: cache for a year
+# Hashed names (all that {% static %} and the manifest's CSS rewriting produce) are served by whitenoise
+# as "max-age=315360000, public, immutable" whatever this says. This is for unhashed names only, whose
+# content changes at the next deploy: keep it short (whitenoise's own default).
+WHITENOISE_MAX_AGE = 0 if DEBUG else 60
 
 # Behind Render's (or any) TLS-terminating proxy.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -180,9 +184,10 @@ if not TEKUPDB_ENCRYPTION_KEYS:
 # Embeddings from text (vault.embedders): "openai" calls an OpenAI-compatible /embeddings endpoint,
 # "offline" is a deterministic hashing embedder for development, demos and tests (no network).
 # Default: offline under DEBUG, openai otherwise (which then needs VAULT_EMBEDDING_API_KEY).
-VAULT_EMBEDDER = env.str("VAULT_EMBEDDER", default="offline" if DEBUG else "openai")
-VAULT_EMBEDDING_BASE_URL = env.str("VAULT_EMBEDDING_BASE_URL", default="https://api.openai.com/v1")
-VAULT_EMBEDDING_MODEL = env.str("VAULT_EMBEDDING_MODEL", default="text-embedding-3-small")
+# An empty value (a `VAR=` line left in .env) counts as unset.
+VAULT_EMBEDDER = env.str("VAULT_EMBEDDER", default="") or ("offline" if DEBUG else "openai")
+VAULT_EMBEDDING_BASE_URL = env.str("VAULT_EMBEDDING_BASE_URL", default="") or "https://api.openai.com/v1"
+VAULT_EMBEDDING_MODEL = env.str("VAULT_EMBEDDING_MODEL", default="") or "text-embedding-3-small"
 VAULT_EMBEDDING_API_KEY = env.str("VAULT_EMBEDDING_API_KEY", default="")
 VAULT_EMBEDDING_TIMEOUT = env.float("VAULT_EMBEDDING_TIMEOUT", default=30.0)
 VAULT_EMBEDDING_MAX_RETRIES = env.int("VAULT_EMBEDDING_MAX_RETRIES", default=5)

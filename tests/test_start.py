@@ -1,0 +1,80 @@
+import io
+
+import pytest
+from django.core.management import call_command
+
+from shared.models import User
+from tekupdb import startup
+
+
+@pytest.fixture
+def data_dir(tmp_path, settings, monkeypatch):
+    settings.TEKUPDB_DATA_DIR = tmp_path
+    settings.DEBUG = True  # the test runner forces DEBUG off; start behaves as in development
+    monkeypatch.delenv("DJANGO_SUPERUSER_EMAIL", raising=False)
+    monkeypatch.delenv("DJANGO_SUPERUSER_PASSWORD", raising=False)
+    return tmp_path
+
+
+def run_start():
+    out = io.StringIO()
+    call_command("start", "--no-serve", "--no-seed", stdout=out)
+    return out.getvalue()
+
+
+def test_start_creates_a_superuser_with_a_generated_password_kept_in_the_data_dir(db, data_dir):
+    output = run_start()
+
+    password = (data_dir / "admin-password.txt").read_text().strip()
+    user = User.objects.get(email=startup.DEFAULT_ADMIN_EMAIL)
+    assert user.is_superuser and user.check_password(password)
+    assert f"as {startup.DEFAULT_ADMIN_EMAIL} with password {password}" in output
+    assert (data_dir / "admin-password.txt").stat().st_mode & 0o077 == 0
+
+
+def test_every_start_prints_the_same_login_and_creates_no_second_user(db, data_dir):
+    first = run_start()
+    second = run_start()
+
+    assert User.objects.count() == 1
+    assert first.splitlines()[-1] == second.splitlines()[-1]
+
+
+def test_start_uses_the_superuser_from_the_environment(db, data_dir, monkeypatch):
+    monkeypatch.setenv("DJANGO_SUPERUSER_EMAIL", "Boss@Tekup.dk")
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "env-given-passw0rd")
+
+    output = run_start()
+
+    assert User.objects.get(email="boss@tekup.dk").check_password("env-given-passw0rd")
+    assert "DJANGO_SUPERUSER_PASSWORD" in output and "env-given-passw0rd" not in output
+    assert not (data_dir / "admin-password.txt").exists()
+
+
+def test_start_does_not_overwrite_a_password_changed_on_purpose(db, data_dir):
+    run_start()
+    user = User.objects.get(email=startup.DEFAULT_ADMIN_EMAIL)
+    user.set_password("my-own-new-passw0rd")
+    user.save()
+
+    output = run_start()
+
+    user.refresh_from_db()
+    assert user.check_password("my-own-new-passw0rd")
+    assert "the password you set" in output
+
+
+def test_start_with_debug_off_creates_no_superuser(db, data_dir, settings):
+    settings.DEBUG = False
+
+    output = run_start()
+
+    assert not User.objects.exists()
+    assert "createsuperuser" in output
+
+
+def test_healthz_answers_ok_after_a_round_trip(client, db):
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
