@@ -17,12 +17,14 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import logging
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import psycopg
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -41,6 +43,8 @@ from .models import (
     SyncState,
     SyncStatus,
 )
+
+_logger = logging.getLogger(__name__)
 
 MAX_SEARCH_LIMIT = 1000
 MAX_FIND_LIMIT = 10000
@@ -195,7 +199,7 @@ def content_hash(content: str) -> str:
 
 
 def _vector_literal(vector: np.ndarray) -> str:
-    return Vector(vector).to_text()
+    return "[" + ",".join(map(repr, vector.tolist())) + "]"
 
 
 # --- documents ---------------------------------------------------------------------------------------
@@ -389,7 +393,10 @@ def semantic_search(
 ) -> list[SearchResult]:
     """The documents nearest to `embedding` by cosine similarity, best first, all with similarity above
     `threshold`. With a source or repository filter the answer is the top `limit` of the matching rows:
-    a selective filter never shrinks it (fewer come back only when fewer pass the threshold)."""
+    a selective filter never shrinks it (fewer come back only when fewer pass the threshold).
+
+    The threshold is applied to the top `limit`: similarity falls as distance grows, so the rows above
+    the threshold among the nearest `limit` are exactly the nearest rows above the threshold."""
     vector = _clean_vector(embedding)
     limit = _clean_int(limit, "limit", 1, MAX_SEARCH_LIMIT)
     threshold = _clean_threshold(threshold)
@@ -403,97 +410,131 @@ def semantic_search(
     if repository is not None:
         where.append("d.repository = %s")
         where_params.append(repository)
-    query = _vector_literal(vector)
+    query = Vector(vector)
 
     nested = connection.in_atomic_block
     with transaction.atomic():
         savepoint = transaction.savepoint() if nested else None
         try:
-            ef_search = _choose_ef_search(limit=limit, where=where, where_params=where_params)
-            documents = None
+            cursor = _search_cursor()
+            ef_search = _choose_ef_search(cursor, limit=limit, where=where, where_params=where_params)
+            rows = None
             if ef_search is not None:
-                documents = _hnsw_search(query, limit, ef_search, where, where_params)
-                if len(documents) < limit:  # the index ran short (filter or graph): rank the rows exactly
-                    documents = None
-            if documents is None:
-                documents = _exact_search(query, limit, where, where_params)
+                rows = _hnsw_search(cursor, query, limit, ef_search, where, where_params)
+                if len(rows) < limit:  # the index ran short (filter or graph): rank the rows exactly
+                    _logger.debug("semantic_search: the index gave %d of %d rows", len(rows), limit)
+                    rows = None
+            if rows is None:
+                _logger.debug("semantic_search: exact scan")
+                rows = _exact_search(cursor, query, limit, where, where_params)
         finally:
             if savepoint is not None:  # undoes the SET LOCAL inside a caller's transaction
                 transaction.savepoint_rollback(savepoint)
-    results = [SearchResult(document=doc, similarity=1.0 - doc.distance) for doc in documents]
+    results = [SearchResult(document=document, similarity=1.0 - distance) for document, distance in rows]
     return [result for result in results if result.similarity > threshold]
 
 
-def _choose_ef_search(*, limit: int, where: list[str], where_params: list) -> int | None:
-    """The hnsw.ef_search for an index scan, or None when an exact scan is the better (or only
-    correct) plan: few rows to rank, or a filter so selective that the index would need more
-    candidates than pgvector allows."""
-    exact_max = settings.VAULT_SEARCH_EXACT_MAX_ROWS
+def _search_cursor() -> psycopg.Cursor:
+    """A server-side-binding cursor on Django's own connection (and transaction): the query vector
+    travels as 6 KB of binary instead of a 20 KB text literal that both sides would have to format and
+    parse (Django's cursors bind on the client)."""
+    raw = connection.connection
+    _register_vector(raw)
+    return psycopg.Cursor(raw)
+
+
+def _choose_ef_search(cursor, *, limit: int, where: list[str], where_params: list) -> int | None:
+    """The hnsw.ef_search for an index scan, or None when an exact scan is the better (or only correct)
+    plan: a filter that leaves few rows, or one so selective that the index would need more candidates
+    than pgvector allows. An unfiltered search always tries the index (a short answer falls back)."""
     ef_floor = max(settings.VAULT_SEARCH_EF_SEARCH, limit)
-    with connection.cursor() as cursor:
-        # The planner's own estimate: rows per page at the last ANALYZE times the pages there are now.
-        cursor.execute(
-            """
-            SELECT CASE WHEN relpages > 0 AND reltuples >= 0
-                        THEN (reltuples / relpages
-                              * (pg_relation_size(oid) / current_setting('block_size')::int))::bigint
-                        ELSE -1 END
-              FROM pg_class WHERE oid = %s::regclass
-            """,
-            [_EMBEDDINGS],
-        )
+    if not where:
+        _logger.debug("semantic_search: HNSW, ef_search %d", min(ef_floor, HNSW_MAX_EF_SEARCH))
+        return min(ef_floor, HNSW_MAX_EF_SEARCH)
+    exact_max = settings.VAULT_SEARCH_EXACT_MAX_ROWS
+    # The planner's own estimate of the rows: rows per page at the last ANALYZE times today's pages.
+    cursor.execute(
+        """
+        SELECT CASE WHEN relpages > 0 AND reltuples >= 0
+                    THEN (reltuples / relpages
+                          * (pg_relation_size(oid) / current_setting('block_size')::int))::bigint
+                    ELSE -1 END
+          FROM pg_class WHERE oid = %s::regclass
+        """,
+        [_EMBEDDINGS],
+    )
+    total = cursor.fetchone()[0]
+    if total < 0:  # never analysed
+        cursor.execute(f"SELECT count(*) FROM {_EMBEDDINGS}")
         total = cursor.fetchone()[0]
-        if total < 0:  # never analysed
-            cursor.execute(f"SELECT count(*) FROM {_EMBEDDINGS}")
-            total = cursor.fetchone()[0]
-        if not where:
-            return None if total <= exact_max else min(ef_floor, HNSW_MAX_EF_SEARCH)
-        # Count the filter's documents, but stop where the count no longer changes the plan.
-        enough = max(exact_max + 1, math.ceil(FILTER_EF_MARGIN * limit * max(total, 1) / ef_floor))
-        cursor.execute(
-            f"SELECT count(*) FROM (SELECT 1 FROM {_DOCUMENTS} d WHERE {' AND '.join(where)} LIMIT %s) m",
-            [*where_params, enough],
-        )
-        matching = cursor.fetchone()[0]
+    # Count the filter's documents, but stop where the count no longer changes the plan.
+    enough = max(exact_max + 1, math.ceil(FILTER_EF_MARGIN * limit * max(total, 1) / ef_floor))
+    cursor.execute(
+        f"SELECT count(*) FROM (SELECT 1 FROM {_DOCUMENTS} d WHERE {' AND '.join(where)} LIMIT %s) m",
+        [*where_params, enough],
+    )
+    matching = cursor.fetchone()[0]
     if matching <= exact_max or total <= exact_max:
         return None
     ef_search = max(ef_floor, math.ceil(FILTER_EF_MARGIN * limit * max(total, matching) / matching))
-    return None if ef_search > HNSW_MAX_EF_SEARCH else ef_search
+    if ef_search > HNSW_MAX_EF_SEARCH:
+        return None
+    _logger.debug("semantic_search: HNSW, ef_search %d for %d of ~%d rows", ef_search, matching, total)
+    return ef_search
 
 
-def _hnsw_search(
-    query: str, limit: int, ef_search: int, where: list[str], where_params: list
-) -> list[Document]:
+def _hnsw_search(cursor, query: Vector, limit: int, ef_search: int, where: list[str], where_params: list):
     """The index scan: `ef_search` nearest candidates from HNSW, then the filter, then the top `limit`."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(ef_search)])
+    cursor.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(ef_search)])
     candidates = ef_search if where else limit
-    sql = f"""
+    cursor.execute(
+        f"""
         SELECT {_DOCUMENT_COLUMNS}, c.distance
-          FROM (SELECT e.document_id, e.embedding <=> %s::vector AS distance
+          FROM (SELECT e.document_id, e.embedding <=> %s AS distance
                   FROM {_EMBEDDINGS} e
-                 ORDER BY e.embedding <=> %s::vector
+                 ORDER BY e.embedding <=> %s
                  LIMIT %s) c
           JOIN {_DOCUMENTS} d ON d.id = c.document_id
          {"WHERE " + " AND ".join(where) if where else ""}
          ORDER BY c.distance, d.id
          LIMIT %s
-    """
-    return list(Document.objects.raw(sql, [query, query, candidates, *where_params, limit]))
+        """,
+        [query, query, candidates, *where_params, limit],
+    )
+    return _documents_with_distance(cursor.fetchall())
 
 
-def _exact_search(query: str, limit: int, where: list[str], where_params: list) -> list[Document]:
+def _exact_search(cursor, query: Vector, limit: int, where: list[str], where_params: list):
     """The exact scan: `cosine_distance()` (the function, not the `<=>` operator) is served by no index,
     so PostgreSQL ranks every matching row; cheap when the filter's index leaves few rows."""
-    sql = f"""
-        SELECT {_DOCUMENT_COLUMNS}, cosine_distance(e.embedding, %s::vector) AS distance
+    cursor.execute(
+        f"""
+        SELECT {_DOCUMENT_COLUMNS}, cosine_distance(e.embedding, %s) AS distance
           FROM {_EMBEDDINGS} e
           JOIN {_DOCUMENTS} d ON d.id = e.document_id
          {"WHERE " + " AND ".join(where) if where else ""}
          ORDER BY distance, d.id
          LIMIT %s
-    """
-    return list(Document.objects.raw(sql, [query, *where_params, limit]))
+        """,
+        [query, *where_params, limit],
+    )
+    return _documents_with_distance(cursor.fetchall())
+
+
+def _documents_with_distance(rows) -> list[tuple[Document, float]]:
+    """Documents built from raw rows as the ORM would (its column converters, e.g. JSON, applied)."""
+    fields = Document._meta.concrete_fields
+    names = [field.attname for field in fields]
+    converters = [
+        (index, field.from_db_value) for index, field in enumerate(fields) if hasattr(field, "from_db_value")
+    ]
+    found = []
+    for row in rows:
+        values = list(row[:-1])
+        for index, convert in converters:
+            values[index] = convert(values[index], None, connection)
+        found.append((Document.from_db(connection.alias, names, values), float(row[-1])))
+    return found
 
 
 # --- embeddings from text ----------------------------------------------------------------------------

@@ -1,10 +1,10 @@
+import logging
 import math
 
 import numpy as np
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from vault.factories import DocumentFactory
 from vault.services import bulk_upsert_documents, create_embedding, semantic_search
@@ -130,24 +130,29 @@ def test_semantic_search_accepts_the_bounds_of_limit_and_threshold(small_set):
     assert len(semantic_search(embedding=near(vectors, 1), limit=1, threshold=1)) == 0
 
 
+@pytest.fixture
+def plans(caplog):
+    """The plans semantic_search chose, as it logs them."""
+    caplog.set_level(logging.DEBUG, logger="vault.services")
+    return lambda: [
+        r.getMessage().removeprefix("semantic_search: ") for r in caplog.records if r.name == "vault.services"
+    ]
+
+
 def _ef_search() -> str:
     with connection.cursor() as cursor:
         cursor.execute("SHOW hnsw.ef_search")
         return cursor.fetchone()[0]
 
 
-def test_the_index_plan_answers_unfiltered_searches_and_leaves_ef_search_unchanged(small_set, settings):
-    settings.VAULT_SEARCH_EXACT_MAX_ROWS = 0  # the set is small: force the HNSW plan
+def test_the_index_plan_answers_unfiltered_searches_and_leaves_ef_search_unchanged(small_set, plans):
     vectors, _ = small_set
     query = near(vectors, 9)
     before = _ef_search()
 
-    with CaptureQueriesContext(connection) as queries:
-        results = semantic_search(embedding=query, limit=10, threshold=-1)
+    results = semantic_search(embedding=query, limit=10, threshold=-1)
 
-    sql = " ".join(q["sql"] for q in queries.captured_queries)
-    assert "set_config('hnsw.ef_search', '100', true)" in sql
-    assert "cosine_distance(" not in sql  # no exact fallback needed
+    assert plans() == ["HNSW, ef_search 100"]  # and no exact fallback was needed
     assert len(set(indexes(results)) & set(exact_top(vectors, query, 10))) >= 9
     assert _ef_search() == before  # the SET LOCAL was undone with the search's savepoint
 
@@ -165,48 +170,65 @@ def correlated_set(db, settings):
     return vectors, repositories
 
 
-def test_a_selective_filter_far_from_the_query_still_returns_limit_rows(correlated_set):
+def test_a_selective_filter_far_from_the_query_still_returns_limit_rows(correlated_set, plans):
     vectors, repositories = correlated_set
     query = near(vectors, 1)  # cluster 1: the index's nearest candidates hold no 'rare' row
 
-    with CaptureQueriesContext(connection) as queries:
-        results = semantic_search(embedding=query, limit=10, threshold=-1, repository="rare")
+    results = semantic_search(embedding=query, limit=10, threshold=-1, repository="rare")
 
     assert indexes(results) == exact_top(vectors, query, 10, mask=repositories == "rare")
-    sql = " ".join(q["sql"] for q in queries.captured_queries)
-    assert "set_config('hnsw.ef_search', '300', true)" in sql  # tried the index: 3 x 10 / 10 %
-    assert "cosine_distance(" in sql  # which came back short, so the rows were ranked exactly
+    # It tried the index with ef_search = 3 x 10 / 10 %, which came back short: ranked exactly.
+    assert plans()[0] == "HNSW, ef_search 300 for 120 of ~1200 rows"
+    assert plans()[-1] == "exact scan"
 
 
-def test_a_filter_near_the_query_is_answered_by_the_index(correlated_set):
+def test_a_filter_near_the_query_is_answered_by_the_index(correlated_set, plans):
     vectors, repositories = correlated_set
     query = near(vectors, 4)  # cluster 0, where the 'rare' rows are
 
-    with CaptureQueriesContext(connection) as queries:
-        results = semantic_search(embedding=query, limit=10, threshold=-1, repository="rare")
+    results = semantic_search(embedding=query, limit=10, threshold=-1, repository="rare")
 
-    sql = " ".join(q["sql"] for q in queries.captured_queries)
-    assert "cosine_distance(" not in sql
+    assert plans() == ["HNSW, ef_search 300 for 120 of ~1200 rows"]
     assert len(results) == 10
     assert len(set(indexes(results)) & set(exact_top(vectors, query, 10, mask=repositories == "rare"))) >= 9
 
 
-def test_a_filter_matching_few_rows_is_answered_by_an_exact_scan(correlated_set, settings):
+def test_a_filter_matching_few_rows_is_answered_by_an_exact_scan(correlated_set, settings, plans):
     settings.VAULT_SEARCH_EXACT_MAX_ROWS = 500
     vectors, repositories = correlated_set
     query = near(vectors, 1)
 
-    with CaptureQueriesContext(connection) as queries:
-        results = semantic_search(embedding=query, limit=10, threshold=-1, repository="rare")
+    results = semantic_search(embedding=query, limit=10, threshold=-1, repository="rare")
 
     assert indexes(results) == exact_top(vectors, query, 10, mask=repositories == "rare")
-    sql = " ".join(q["sql"] for q in queries.captured_queries)
-    assert "hnsw.ef_search" not in sql and "cosine_distance(" in sql
+    assert plans() == ["exact scan"]
+
+
+def test_a_filter_too_selective_for_the_index_is_answered_by_an_exact_scan(correlated_set, plans):
+    vectors, repositories = correlated_set
+    query = near(vectors, 1)
+
+    results = semantic_search(embedding=query, limit=50, threshold=-1, repository="rare")
+
+    assert indexes(results) == exact_top(vectors, query, 50, mask=repositories == "rare")
+    assert plans() == ["exact scan"]  # 3 x 50 / 10 % = 1500 candidates: more than pgvector's 1000
+
+
+def test_repeated_searches_keep_choosing_their_plan(correlated_set, plans):
+    """psycopg prepares a statement after five runs; the plan choice and ef_search must survive that."""
+    vectors, repositories = correlated_set
+    for _ in range(7):
+        far = semantic_search(embedding=near(vectors, 1), limit=10, threshold=-1, repository="rare")
+        close = semantic_search(embedding=near(vectors, 4), limit=10, threshold=-1, repository="rare")
+        unfiltered = semantic_search(embedding=near(vectors, 1), limit=10, threshold=-1)
+
+        assert indexes(far) == exact_top(vectors, near(vectors, 1), 10, mask=repositories == "rare")
+        assert len(close) == 10 and len(unfiltered) == 10
+    assert _ef_search() == "40"
 
 
 @pytest.mark.django_db(transaction=True)
 def test_ef_search_does_not_leak_into_the_pooled_connection_outside_a_transaction(settings):
-    settings.VAULT_SEARCH_EXACT_MAX_ROWS = 0
     vectors = clustered_vectors(50, seed=9)
     load(vectors)
     before = _ef_search()
