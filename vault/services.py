@@ -87,8 +87,11 @@ class BulkUpsertCounts:
 # --- validation --------------------------------------------------------------------------------------
 
 
+_SOURCES = frozenset(Source.values)
+
+
 def _clean_source(source: Any, field: str = "source") -> str:
-    if source not in Source.values:
+    if source not in _SOURCES:
         raise ValidationError(
             {field: f"{source!r} is not a source; expected one of {', '.join(Source.values)}."}
         )
@@ -506,18 +509,28 @@ def _hnsw_search(cursor, query: Vector, limit: int, ef_search: int, where: list[
 
 def _exact_search(cursor, query: Vector, limit: int, where: list[str], where_params: list):
     """The exact scan: `cosine_distance()` (the function, not the `<=>` operator) is served by no index,
-    so PostgreSQL ranks every matching row; cheap when the filter's index leaves few rows."""
-    cursor.execute(
-        f"""
-        SELECT {_DOCUMENT_COLUMNS}, cosine_distance(e.embedding, %s) AS distance
-          FROM {_EMBEDDINGS} e
-          JOIN {_DOCUMENTS} d ON d.id = e.document_id
-         {"WHERE " + " AND ".join(where) if where else ""}
-         ORDER BY distance, d.id
-         LIMIT %s
-        """,
-        [query, *where_params, limit],
-    )
+    so PostgreSQL ranks every matching row. With a filter, the filter's index finds the documents and each
+    one's embedding is fetched by document id (the OFFSET 0 keeps that nested loop: a hash join would read
+    every embedding row of the table to rank a few hundred)."""
+    if where:
+        sql = f"""
+            SELECT {_DOCUMENT_COLUMNS}, x.distance
+              FROM {_DOCUMENTS} d
+             CROSS JOIN LATERAL (SELECT cosine_distance(e.embedding, %s) AS distance
+                                   FROM {_EMBEDDINGS} e WHERE e.document_id = d.id OFFSET 0) x
+             WHERE {" AND ".join(where)}
+             ORDER BY x.distance, d.id
+             LIMIT %s
+        """
+    else:
+        sql = f"""
+            SELECT {_DOCUMENT_COLUMNS}, cosine_distance(e.embedding, %s) AS distance
+              FROM {_EMBEDDINGS} e
+              JOIN {_DOCUMENTS} d ON d.id = e.document_id
+             ORDER BY distance, d.id
+             LIMIT %s
+        """
+    cursor.execute(sql, [query, *where_params, limit])
     return _documents_with_distance(cursor.fetchall())
 
 
