@@ -19,8 +19,12 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
 DIMENSIONS = 1536
+# Like text embeddings, which vary along few directions locally: 100 topics, each a centre plus a spread
+# along 16 directions of its own, plus a little noise in every direction (cosine to the centre ~0.9).
 CLUSTERS = 100
-NOISE = 0.03  # per component: a row's cosine to its cluster centre is about 0.7
+LOCAL_DIMENSIONS = 16
+SPREAD = 0.1
+NOISE = 0.003
 CHUNK = 5000
 
 
@@ -50,31 +54,37 @@ def bench_database(name: str = "bench_vault", *, keep: bool = False):
             connection.creation.destroy_test_db(original, verbosity=0)
 
 
-def centres(seed: int) -> np.ndarray:
+def _topics(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Topic centres (CLUSTERS, DIMENSIONS) and each topic's basis of LOCAL_DIMENSIONS directions."""
     rng = np.random.default_rng(seed)
-    c = rng.standard_normal((CLUSTERS, DIMENSIONS)).astype(np.float32)
-    return c / np.linalg.norm(c, axis=1, keepdims=True)
+    centres = rng.standard_normal((CLUSTERS, DIMENSIONS)).astype(np.float32)
+    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+    bases = rng.standard_normal((CLUSTERS, LOCAL_DIMENSIONS, DIMENSIONS)).astype(np.float32)
+    bases /= np.linalg.norm(bases, axis=2, keepdims=True)
+    return centres, bases
+
+
+def _points(topic: np.ndarray, rng: np.random.Generator, centres, bases) -> np.ndarray:
+    spread = rng.standard_normal((len(topic), LOCAL_DIMENSIONS)).astype(np.float32) * SPREAD
+    vectors = centres[topic] + np.einsum("nk,nkd->nd", spread, bases[topic])
+    vectors += rng.standard_normal(vectors.shape).astype(np.float32) * NOISE
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
 
 def vector_chunks(count: int, seed: int = 42, chunk: int = CHUNK):
-    """(first index, float32 array of unit vectors) chunks; row i belongs to cluster i % CLUSTERS."""
-    middle = centres(seed)
+    """(first index, float32 array of unit vectors) chunks; row i belongs to topic i % CLUSTERS."""
+    centres, bases = _topics(seed)
     for start in range(0, count, chunk):
         rng = np.random.default_rng([seed, start])
         index = np.arange(start, min(count, start + chunk))
-        vectors = (
-            middle[index % CLUSTERS]
-            + rng.standard_normal((len(index), DIMENSIONS)).astype(np.float32) * NOISE
-        )
-        yield start, vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+        yield start, _points(index % CLUSTERS, rng, centres, bases)
 
 
 def queries(count: int, seed: int = 42) -> np.ndarray:
-    """Fresh points of the same clusters (not rows of the set)."""
+    """Fresh points of the same topics (not rows of the set)."""
     rng = np.random.default_rng([seed, 10**9])
-    middle = centres(seed)
-    vectors = middle[rng.integers(0, CLUSTERS, count)] + rng.standard_normal((count, DIMENSIONS)) * NOISE
-    return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+    centres, bases = _topics(seed)
+    return _points(rng.integers(0, CLUSTERS, count), rng, centres, bases)
 
 
 def repository_of(index: int, repositories: int = 100) -> str:

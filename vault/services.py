@@ -415,24 +415,17 @@ def semantic_search(
         where_params.append(repository)
     query = Vector(vector)
 
-    nested = connection.in_atomic_block
-    with transaction.atomic():
-        savepoint = transaction.savepoint() if nested else None
-        try:
-            cursor = _search_cursor()
-            ef_search = _choose_ef_search(cursor, limit=limit, where=where, where_params=where_params)
+    cursor = _search_cursor()
+    ef_search = _choose_ef_search(cursor, limit=limit, where=where, where_params=where_params)
+    rows = None
+    if ef_search is not None:
+        rows = _hnsw_search(cursor, query, limit, ef_search, where, where_params)
+        if len(rows) < limit:  # the index ran short (filter or graph): rank the rows exactly
+            _logger.debug("semantic_search: the index gave %d of %d rows", len(rows), limit)
             rows = None
-            if ef_search is not None:
-                rows = _hnsw_search(cursor, query, limit, ef_search, where, where_params)
-                if len(rows) < limit:  # the index ran short (filter or graph): rank the rows exactly
-                    _logger.debug("semantic_search: the index gave %d of %d rows", len(rows), limit)
-                    rows = None
-            if rows is None:
-                _logger.debug("semantic_search: exact scan")
-                rows = _exact_search(cursor, query, limit, where, where_params)
-        finally:
-            if savepoint is not None:  # undoes the SET LOCAL inside a caller's transaction
-                transaction.savepoint_rollback(savepoint)
+    if rows is None:
+        _logger.debug("semantic_search: exact scan")
+        rows = _exact_search(cursor, query, limit, where, where_params)
     results = [SearchResult(document=document, similarity=1.0 - distance) for document, distance in rows]
     return [result for result in results if result.similarity > threshold]
 
@@ -441,6 +434,7 @@ def _search_cursor() -> psycopg.Cursor:
     """A server-side-binding cursor on Django's own connection (and transaction): the query vector
     travels as 6 KB of binary instead of a 20 KB text literal that both sides would have to format and
     parse (Django's cursors bind on the client)."""
+    connection.ensure_connection()
     raw = connection.connection
     _register_vector(raw)
     return psycopg.Cursor(raw)
@@ -487,23 +481,29 @@ def _choose_ef_search(cursor, *, limit: int, where: list[str], where_params: lis
 
 
 def _hnsw_search(cursor, query: Vector, limit: int, ef_search: int, where: list[str], where_params: list):
-    """The index scan: `ef_search` nearest candidates from HNSW, then the filter, then the top `limit`."""
-    cursor.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(ef_search)])
+    """The index scan: `ef_search` nearest candidates from HNSW, then the filter, then the top `limit`.
+
+    `hnsw.ef_search` is set with SET LOCAL semantics in a transaction that is always rolled back (a
+    savepoint inside a caller's transaction), so it never outlives the query; in pipeline mode, the
+    BEGIN, the setting, the query and the ROLLBACK travel in one round trip."""
+    raw = cursor.connection
     candidates = ef_search if where else limit
-    cursor.execute(
-        f"""
-        SELECT {_DOCUMENT_COLUMNS}, c.distance
-          FROM (SELECT e.document_id, e.embedding <=> %s AS distance
-                  FROM {_EMBEDDINGS} e
-                 ORDER BY e.embedding <=> %s
-                 LIMIT %s) c
-          JOIN {_DOCUMENTS} d ON d.id = c.document_id
-         {"WHERE " + " AND ".join(where) if where else ""}
-         ORDER BY c.distance, d.id
-         LIMIT %s
-        """,
-        [query, query, candidates, *where_params, limit],
-    )
+    with raw.pipeline(), raw.transaction(force_rollback=True), psycopg.Cursor(raw) as setting:
+        setting.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(ef_search)])
+        cursor.execute(
+            f"""
+            SELECT {_DOCUMENT_COLUMNS}, c.distance
+              FROM (SELECT e.document_id, e.embedding <=> %s AS distance
+                      FROM {_EMBEDDINGS} e
+                     ORDER BY e.embedding <=> %s
+                     LIMIT %s) c
+              JOIN {_DOCUMENTS} d ON d.id = c.document_id
+             {"WHERE " + " AND ".join(where) if where else ""}
+             ORDER BY c.distance, d.id
+             LIMIT %s
+            """,
+            [query, query, candidates, *where_params, limit],
+        )
     return _documents_with_distance(cursor.fetchall())
 
 

@@ -228,7 +228,7 @@ def test_repeated_searches_keep_choosing_their_plan(correlated_set, plans):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_ef_search_does_not_leak_into_the_pooled_connection_outside_a_transaction(settings):
+def test_ef_search_does_not_leak_into_the_pooled_connection_outside_a_transaction():
     vectors = clustered_vectors(50, seed=9)
     load(vectors)
     before = _ef_search()
