@@ -738,7 +738,11 @@ def _upsert_batch(cursor, rows: list[tuple]) -> BulkUpsertCounts:
                                             content_hash)
             SELECT gen_random_uuid(), %(now)s, %(now)s, d.id, r.embedding, r.model, d.content_hash
               FROM vault_bulk_rows r
-              JOIN {_DOCUMENTS} d ON (d.source, d.repository, d.path) = (r.source, r.repository, r.path)
+             -- one unique-index lookup per row (OFFSET 0 keeps the nested loop): a hash join would read
+             -- the whole documents table for every batch
+             CROSS JOIN LATERAL (SELECT id, content_hash FROM {_DOCUMENTS} d
+                                  WHERE (d.source, d.repository, d.path) = (r.source, r.repository, r.path)
+                                 OFFSET 0) d
              WHERE r.embedding IS NOT NULL
              ORDER BY d.id
             ON CONFLICT (document_id) DO UPDATE
