@@ -205,3 +205,22 @@ TEKUPDB_ROLE_PREFIX = env.str("TEKUPDB_ROLE_PREFIX", default="tekup_")
 # The project's admin site (header, schemas on the index, dashboard) replaces the default one, so every
 # app's `@admin.register` lands on it.
 INSTALLED_APPS[INSTALLED_APPS.index("django.contrib.admin")] = "tekupdb.admin_site.TekupAdminConfig"
+
+# --- vault ---
+# Embeddings from text (vault.embedders): "openai" calls an OpenAI-compatible /embeddings endpoint,
+# "offline" is a deterministic hashing embedder for development, demos and tests (no network).
+# Default: offline under DEBUG, openai otherwise (which then needs VAULT_EMBEDDING_API_KEY).
+# An empty value (a `VAR=` line left in .env) counts as unset.
+VAULT_EMBEDDER = env.str("VAULT_EMBEDDER", default="") or ("offline" if DEBUG else "openai")
+VAULT_EMBEDDING_BASE_URL = env.str("VAULT_EMBEDDING_BASE_URL", default="") or "https://api.openai.com/v1"
+VAULT_EMBEDDING_MODEL = env.str("VAULT_EMBEDDING_MODEL", default="") or "text-embedding-3-small"
+VAULT_EMBEDDING_API_KEY = env.str("VAULT_EMBEDDING_API_KEY", default="")
+VAULT_EMBEDDING_TIMEOUT = env.float("VAULT_EMBEDDING_TIMEOUT", default=30.0)
+VAULT_EMBEDDING_MAX_RETRIES = env.int("VAULT_EMBEDDING_MAX_RETRIES", default=5)
+VAULT_EMBEDDING_BACKOFF = env.float("VAULT_EMBEDDING_BACKOFF", default=1.0)  # seconds, doubled per retry
+VAULT_EMBEDDING_BATCH_SIZE = env.int("VAULT_EMBEDDING_BATCH_SIZE", default=100)
+# Filtered semantic search: a filter matching at most this many documents is answered by an exact scan
+# of those rows; above it, by the HNSW index with an ef_search raised to the filter's selectivity.
+VAULT_SEARCH_EXACT_MAX_ROWS = env.int("VAULT_SEARCH_EXACT_MAX_ROWS", default=2000)
+# hnsw.ef_search of an unfiltered search (set with SET LOCAL): 100 gives recall@10 ~0.99.
+VAULT_SEARCH_EF_SEARCH = env.int("VAULT_SEARCH_EF_SEARCH", default=100)

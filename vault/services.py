@@ -1,0 +1,759 @@
+"""Public API of the vault: documents, their embeddings, semantic search and the sync status of sources.
+
+Sibling apps, the admin and the commands call these functions instead of writing SQL. Every function is
+keyword-only and typed, validates before it writes (bad input raises `ValidationError` naming what is
+wrong, and nothing is written), and writes in a transaction. Upserts are single `INSERT ... ON CONFLICT`
+statements, so concurrent writers of the same key end with one row and no error.
+
+Semantic search (`semantic_search`) chooses its plan per call, because pgvector's HNSW index filters
+*after* its scan (pgvector 0.6 has no iterative scan): an exact scan when the rows to rank are few, the
+HNSW index with an `ef_search` raised to the filter's selectivity otherwise, and an exact scan again
+whenever the index comes back short. `hnsw.ef_search` is only ever set with `SET LOCAL` semantics
+(`set_config(..., true)`), so nothing leaks into the pooled connection.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import logging
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import psycopg
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from pgvector import Vector
+from psycopg.types.json import Jsonb
+
+from .embedders import Embedder, get_embedder
+from .models import (
+    DEFAULT_EMBEDDING_MODEL,
+    EMBEDDING_DIMENSIONS,
+    Document,
+    Embedding,
+    Source,
+    SyncState,
+    SyncStatus,
+)
+
+_logger = logging.getLogger(__name__)
+
+MAX_SEARCH_LIMIT = 1000
+MAX_FIND_LIMIT = 10000
+HNSW_MAX_EF_SEARCH = 1000  # pgvector's upper bound for hnsw.ef_search
+# A filtered HNSW search reads this many times the candidates the filter's selectivity predicts.
+FILTER_EF_MARGIN = 3
+
+_DOCUMENTS = connection.ops.quote_name(Document._meta.db_table)
+_EMBEDDINGS = connection.ops.quote_name(Embedding._meta.db_table)
+_SYNC_STATUS = connection.ops.quote_name(SyncStatus._meta.db_table)
+_DOCUMENT_COLUMNS = ", ".join(f"d.{f.column}" for f in Document._meta.concrete_fields)
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """One answer of a semantic search: the document and its cosine similarity to the query."""
+
+    document: Document
+    similarity: float
+
+
+@dataclass(frozen=True)
+class BulkUpsertCounts:
+    """What `bulk_upsert_documents` did: documents created, updated, unchanged; embeddings written."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    embeddings_written: int = 0
+
+    def __add__(self, other: BulkUpsertCounts) -> BulkUpsertCounts:
+        return BulkUpsertCounts(
+            self.created + other.created,
+            self.updated + other.updated,
+            self.unchanged + other.unchanged,
+            self.embeddings_written + other.embeddings_written,
+        )
+
+
+# --- validation --------------------------------------------------------------------------------------
+
+
+_SOURCES = frozenset(Source.values)
+
+
+def _clean_source(source: Any, field: str = "source") -> str:
+    if source not in _SOURCES:
+        raise ValidationError(
+            {field: f"{source!r} is not a source; expected one of {', '.join(Source.values)}."}
+        )
+    return source
+
+
+def _clean_repository(repository: Any) -> str:
+    if not isinstance(repository, str) or not repository.strip():
+        raise ValidationError({"repository": "repository must be a non-empty string."})
+    if len(repository) > 255:
+        raise ValidationError(
+            {"repository": f"repository is {len(repository)} characters long; at most 255."}
+        )
+    return repository
+
+
+def _clean_path(path: Any) -> str:
+    if not isinstance(path, str) or not path.strip():
+        raise ValidationError({"path": "path must be a non-empty string."})
+    if "\x00" in path:
+        raise ValidationError({"path": "path contains a NUL character, which PostgreSQL text cannot hold."})
+    return path
+
+
+def _clean_content(content: Any) -> str:
+    if not isinstance(content, str):
+        raise ValidationError({"content": f"content must be a string, not {type(content).__name__}."})
+    if "\x00" in content:
+        raise ValidationError({"content": "content contains a NUL character (binary data?); text only."})
+    return content
+
+
+def _clean_metadata(metadata: Any) -> dict:
+    if metadata is None:
+        return {}
+    if not isinstance(metadata, dict):
+        raise ValidationError({"metadata": f"metadata must be a dict, not {type(metadata).__name__}."})
+    try:
+        json.dumps(metadata, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError({"metadata": f"metadata is not JSON-serialisable: {exc}."}) from None
+    return metadata
+
+
+def _clean_sha(sha: Any) -> str | None:
+    if sha is None:
+        return None
+    if not isinstance(sha, str) or len(sha) > 255:
+        raise ValidationError({"sha": "sha must be a string of at most 255 characters, or None."})
+    return sha
+
+
+def _clean_model(model: Any) -> str:
+    if not isinstance(model, str) or not model.strip():
+        raise ValidationError({"model": "model must be a non-empty string naming the embedding model."})
+    return model
+
+
+def _clean_vector(value: Any, field: str = "embedding") -> np.ndarray:
+    """A 1536-d, finite, non-zero float32 vector, or a ValidationError naming what is wrong."""
+    if isinstance(value, Vector):
+        value = value.to_numpy()
+    if isinstance(value, str | bytes) or not hasattr(value, "__len__"):
+        raise ValidationError({field: f"{field} must be a sequence of {EMBEDDING_DIMENSIONS} numbers."})
+    try:
+        with np.errstate(over="ignore"):  # values beyond float32 become inf, refused just below
+            array = np.asarray(value, dtype=np.float32)
+    except (TypeError, ValueError):
+        raise ValidationError({field: f"{field} must contain only numbers."}) from None
+    if array.ndim != 1 or array.shape[0] != EMBEDDING_DIMENSIONS:
+        actual = array.shape[0] if array.ndim == 1 else "x".join(map(str, array.shape))
+        raise ValidationError({field: f"{field} has {actual} dimensions; expected {EMBEDDING_DIMENSIONS}."})
+    if not np.isfinite(array).all():
+        raise ValidationError({field: f"{field} contains non-finite values (NaN or infinity)."})
+    if not array.any():
+        raise ValidationError({field: f"{field} is the zero vector, which has no cosine similarity."})
+    return array
+
+
+def _clean_int(value: Any, field: str, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValidationError({field: f"{field} must be an integer from {low} to {high}, not {value!r}."})
+    return value
+
+
+def _clean_threshold(threshold: Any) -> float:
+    if (
+        isinstance(threshold, bool)
+        or not isinstance(threshold, int | float)
+        or not math.isfinite(threshold)
+        or not -1 <= threshold <= 1
+    ):
+        raise ValidationError({"threshold": f"threshold must be a number from -1 to 1, not {threshold!r}."})
+    return float(threshold)
+
+
+def _clean_optional_repository(repository: Any) -> str | None:
+    return None if repository is None else _clean_repository(repository)
+
+
+def _clean_optional_source(source: Any) -> str | None:
+    return None if source is None else _clean_source(source)
+
+
+def content_hash(content: str) -> str:
+    """The hash the database generates for a document's content (`md5(content)`)."""
+    return hashlib.md5(content.encode("utf-8"), usedforsecurity=False).hexdigest()
+
+
+def _vector_literal(vector: np.ndarray) -> str:
+    return "[" + ",".join(map(repr, vector.tolist())) + "]"
+
+
+# --- documents ---------------------------------------------------------------------------------------
+
+
+def find_documents(
+    *, source: str | None = None, repository: str | None = None, limit: int = 100
+) -> list[Document]:
+    """Documents of a source and/or repository, most recently updated first."""
+    source = _clean_optional_source(source)
+    repository = _clean_optional_repository(repository)
+    limit = _clean_int(limit, "limit", 1, MAX_FIND_LIMIT)
+    return list(
+        Document.objects.for_source(source).for_repository(repository).order_by("-updated_at")[:limit]
+    )
+
+
+def create_document(
+    *,
+    source: str,
+    repository: str,
+    path: str,
+    content: str,
+    metadata: dict | None = None,
+    sha: str | None = None,
+) -> Document:
+    """Create a document; a document with the same (source, repository, path) is an error."""
+    document = Document(
+        source=_clean_source(source),
+        repository=_clean_repository(repository),
+        path=_clean_path(path),
+        content=_clean_content(content),
+        metadata=_clean_metadata(metadata),
+        sha=_clean_sha(sha),
+    )
+    try:
+        with transaction.atomic():
+            document.save(force_insert=True)
+    except IntegrityError:
+        raise ValidationError(
+            {"path": f"A document {source}:{repository}/{path} already exists; use upsert_document."}
+        ) from None
+    return document
+
+
+def upsert_document(
+    *,
+    source: str,
+    repository: str,
+    path: str,
+    content: str,
+    metadata: dict | None = None,
+    sha: str | None = None,
+) -> tuple[Document, str]:
+    """Create or update the document at (source, repository, path); return it and "created",
+    "updated" or "unchanged". An unchanged document is not written, so its embedding stays fresh; new
+    content changes the document's content_hash, which makes its embedding stale."""
+    source = _clean_source(source)
+    repository = _clean_repository(repository)
+    path = _clean_path(path)
+    content = _clean_content(content)
+    metadata = _clean_metadata(metadata)
+    sha = _clean_sha(sha)
+    now = timezone.now()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {_DOCUMENTS} AS d (id, created_at, updated_at, source, repository, path, content,
+                                           metadata, sha)
+            VALUES (gen_random_uuid(), %s, %s, %s, %s, %s, %s, %s, %s)
+            ON CONFLICT (source, repository, path) DO UPDATE
+               SET content = EXCLUDED.content, metadata = EXCLUDED.metadata, sha = EXCLUDED.sha,
+                   updated_at = EXCLUDED.updated_at
+             WHERE (d.content, d.metadata, d.sha)
+                   IS DISTINCT FROM (EXCLUDED.content, EXCLUDED.metadata, EXCLUDED.sha)
+            RETURNING d.id, d.xmax = 0
+            """,
+            [now, now, source, repository, path, content, Jsonb(metadata), sha],
+        )
+        row = cursor.fetchone()
+        if row is None:  # the WHERE kept the existing row as it is
+            document = Document.objects.get(source=source, repository=repository, path=path)
+            return document, "unchanged"
+        document = Document.objects.get(pk=row[0])
+    return document, "created" if row[1] else "updated"
+
+
+# --- embeddings --------------------------------------------------------------------------------------
+
+
+def create_embedding(
+    *, document: Document, embedding: Any, model: str = DEFAULT_EMBEDDING_MODEL
+) -> Embedding:
+    """Store (or replace) the embedding of `document`, made from the content the document object holds."""
+    if not isinstance(document, Document) or document._state.adding:
+        raise ValidationError({"document": "document must be a saved vault Document."})
+    vector = _clean_vector(embedding)
+    model = _clean_model(model)
+    made_from = content_hash(document.content)
+    now = timezone.now()
+    with transaction.atomic(), connection.cursor() as cursor:
+        # INSERT ... SELECT: a document deleted meanwhile gives no row instead of a deferred FK error.
+        cursor.execute(
+            f"""
+            INSERT INTO {_EMBEDDINGS} AS e (id, created_at, updated_at, document_id, embedding, model,
+                                            content_hash)
+            SELECT gen_random_uuid(), %s, %s, d.id, %s::vector, %s, %s FROM {_DOCUMENTS} d WHERE d.id = %s
+            ON CONFLICT (document_id) DO UPDATE
+               SET embedding = EXCLUDED.embedding, model = EXCLUDED.model,
+                   content_hash = EXCLUDED.content_hash, updated_at = EXCLUDED.updated_at
+            RETURNING e.id, e.created_at, e.updated_at
+            """,
+            [now, now, _vector_literal(vector), model, made_from, document.pk],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise ValidationError({"document": f"document {document.pk} does not exist (any more)."})
+    return Embedding(
+        id=row[0],
+        created_at=row[1],
+        updated_at=row[2],
+        document=document,
+        embedding=vector.tolist(),
+        model=model,
+        content_hash=made_from,
+    )
+
+
+# --- sync status -------------------------------------------------------------------------------------
+
+
+def get_sync_status(*, source: str | None = None, repository: str | None = None) -> QuerySet[SyncStatus]:
+    """The sync status rows of a source and/or repository (all of them without filters)."""
+    queryset = SyncStatus.objects.order_by("source", "repository")
+    if source is not None:
+        queryset = queryset.filter(source=_clean_source(source))
+    if repository is not None:
+        queryset = queryset.filter(repository=_clean_repository(repository))
+    return queryset
+
+
+def update_sync_status(
+    *, source: str, repository: str, status: str, error_message: str | None = None
+) -> SyncStatus:
+    """Record the sync state of (source, repository), creating the row if needed; sets last_sync_at."""
+    source = _clean_source(source)
+    repository = _clean_repository(repository)
+    if status not in SyncState.values:
+        raise ValidationError(
+            {"status": f"{status!r} is not a sync status; expected one of {', '.join(SyncState.values)}."}
+        )
+    if error_message is not None and not isinstance(error_message, str):
+        raise ValidationError({"error_message": "error_message must be a string or None."})
+    now = timezone.now()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {_SYNC_STATUS} AS s (id, created_at, updated_at, source, repository, status,
+                                             last_sync_at, error_message)
+            VALUES (gen_random_uuid(), %s, %s, %s, %s, %s, %s, %s)
+            ON CONFLICT (source, repository) DO UPDATE
+               SET status = EXCLUDED.status, last_sync_at = EXCLUDED.last_sync_at,
+                   error_message = EXCLUDED.error_message, updated_at = EXCLUDED.updated_at
+            RETURNING s.id
+            """,
+            [now, now, source, repository, status, now, error_message],
+        )
+        (pk,) = cursor.fetchone()
+    return SyncStatus.objects.get(pk=pk)
+
+
+def request_resync(*, sync_statuses: Iterable[SyncStatus]) -> int:
+    """Mark sources for a new sync: status back to pending, error cleared, last_sync_at kept."""
+    ids = [status.pk for status in sync_statuses]
+    with transaction.atomic():
+        return SyncStatus.objects.filter(pk__in=ids).update(
+            status=SyncState.PENDING, error_message=None, updated_at=timezone.now()
+        )
+
+
+# --- semantic search ---------------------------------------------------------------------------------
+
+
+def semantic_search(
+    *,
+    embedding: Any,
+    limit: int = 10,
+    threshold: float = 0.7,
+    source: str | None = None,
+    repository: str | None = None,
+) -> list[SearchResult]:
+    """The documents nearest to `embedding` by cosine similarity, best first, all with similarity above
+    `threshold`. With a source or repository filter the answer is the top `limit` of the matching rows:
+    a selective filter never shrinks it (fewer come back only when fewer pass the threshold).
+
+    The threshold is applied to the top `limit`: similarity falls as distance grows, so the rows above
+    the threshold among the nearest `limit` are exactly the nearest rows above the threshold."""
+    vector = _clean_vector(embedding)
+    limit = _clean_int(limit, "limit", 1, MAX_SEARCH_LIMIT)
+    threshold = _clean_threshold(threshold)
+    source = _clean_optional_source(source)
+    repository = _clean_optional_repository(repository)
+
+    where, where_params = [], []
+    if source is not None:
+        where.append("d.source = %s")
+        where_params.append(source)
+    if repository is not None:
+        where.append("d.repository = %s")
+        where_params.append(repository)
+    query = Vector(vector)
+
+    cursor = _search_cursor()
+    ef_search = _choose_ef_search(cursor, limit=limit, where=where, where_params=where_params)
+    rows = None
+    if ef_search is not None:
+        rows = _hnsw_search(cursor, query, limit, ef_search, where, where_params)
+        if len(rows) < limit:  # the index ran short (filter or graph): rank the rows exactly
+            _logger.debug("semantic_search: the index gave %d of %d rows", len(rows), limit)
+            rows = None
+    if rows is None:
+        _logger.debug("semantic_search: exact scan")
+        rows = _exact_search(cursor, query, limit, where, where_params)
+    results = [SearchResult(document=document, similarity=1.0 - distance) for document, distance in rows]
+    return [result for result in results if result.similarity > threshold]
+
+
+def _search_cursor() -> psycopg.Cursor:
+    """A server-side-binding cursor on Django's own connection (and transaction): the query vector
+    travels as 6 KB of binary instead of a 20 KB text literal that both sides would have to format and
+    parse (Django's cursors bind on the client)."""
+    connection.ensure_connection()
+    raw = connection.connection
+    _register_vector(raw)
+    return psycopg.Cursor(raw)
+
+
+def _choose_ef_search(cursor, *, limit: int, where: list[str], where_params: list) -> int | None:
+    """The hnsw.ef_search for an index scan, or None when an exact scan is the better (or only correct)
+    plan: a filter that leaves few rows, or one so selective that the index would need more candidates
+    than pgvector allows. An unfiltered search always tries the index (a short answer falls back)."""
+    ef_floor = max(settings.VAULT_SEARCH_EF_SEARCH, limit)
+    if not where:
+        _logger.debug("semantic_search: HNSW, ef_search %d", min(ef_floor, HNSW_MAX_EF_SEARCH))
+        return min(ef_floor, HNSW_MAX_EF_SEARCH)
+    exact_max = settings.VAULT_SEARCH_EXACT_MAX_ROWS
+    # The planner's own estimate of the rows: rows per page at the last ANALYZE times today's pages.
+    cursor.execute(
+        """
+        SELECT CASE WHEN relpages > 0 AND reltuples >= 0
+                    THEN (reltuples / relpages
+                          * (pg_relation_size(oid) / current_setting('block_size')::int))::bigint
+                    ELSE -1 END
+          FROM pg_class WHERE oid = %s::regclass
+        """,
+        [_EMBEDDINGS],
+    )
+    total = cursor.fetchone()[0]
+    if total < 0:  # never analysed
+        cursor.execute(f"SELECT count(*) FROM {_EMBEDDINGS}")
+        total = cursor.fetchone()[0]
+    # Count the filter's documents, but stop where the count no longer changes the plan.
+    enough = max(exact_max + 1, math.ceil(FILTER_EF_MARGIN * limit * max(total, 1) / ef_floor))
+    cursor.execute(
+        f"SELECT count(*) FROM (SELECT 1 FROM {_DOCUMENTS} d WHERE {' AND '.join(where)} LIMIT %s) m",
+        [*where_params, enough],
+    )
+    matching = cursor.fetchone()[0]
+    if matching <= exact_max or total <= exact_max:
+        return None
+    ef_search = max(ef_floor, math.ceil(FILTER_EF_MARGIN * limit * max(total, matching) / matching))
+    if ef_search > HNSW_MAX_EF_SEARCH:
+        return None
+    _logger.debug("semantic_search: HNSW, ef_search %d for %d of ~%d rows", ef_search, matching, total)
+    return ef_search
+
+
+def _hnsw_search(cursor, query: Vector, limit: int, ef_search: int, where: list[str], where_params: list):
+    """The index scan: `ef_search` nearest candidates from HNSW, then the filter, then the top `limit`.
+
+    `hnsw.ef_search` is set with SET LOCAL semantics in a transaction that is always rolled back (a
+    savepoint inside a caller's transaction), so it never outlives the query; in pipeline mode, the
+    BEGIN, the setting, the query and the ROLLBACK travel in one round trip."""
+    raw = cursor.connection
+    candidates = ef_search if where else limit
+    with raw.pipeline(), raw.transaction(force_rollback=True), psycopg.Cursor(raw) as setting:
+        setting.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(ef_search)])
+        cursor.execute(
+            f"""
+            SELECT {_DOCUMENT_COLUMNS}, c.distance
+              FROM (SELECT e.document_id, e.embedding <=> %s AS distance
+                      FROM {_EMBEDDINGS} e
+                     ORDER BY e.embedding <=> %s
+                     LIMIT %s) c
+              JOIN {_DOCUMENTS} d ON d.id = c.document_id
+             {"WHERE " + " AND ".join(where) if where else ""}
+             ORDER BY c.distance, d.id
+             LIMIT %s
+            """,
+            [query, query, candidates, *where_params, limit],
+        )
+    return _documents_with_distance(cursor.fetchall())
+
+
+def _exact_search(cursor, query: Vector, limit: int, where: list[str], where_params: list):
+    """The exact scan: `cosine_distance()` (the function, not the `<=>` operator) is served by no index,
+    so PostgreSQL ranks every matching row. With a filter, the filter's index finds the documents and each
+    one's embedding is fetched by document id (the OFFSET 0 keeps that nested loop: a hash join would read
+    every embedding row of the table to rank a few hundred)."""
+    if where:
+        sql = f"""
+            SELECT {_DOCUMENT_COLUMNS}, x.distance
+              FROM {_DOCUMENTS} d
+             CROSS JOIN LATERAL (SELECT cosine_distance(e.embedding, %s) AS distance
+                                   FROM {_EMBEDDINGS} e WHERE e.document_id = d.id OFFSET 0) x
+             WHERE {" AND ".join(where)}
+             ORDER BY x.distance, d.id
+             LIMIT %s
+        """
+    else:
+        sql = f"""
+            SELECT {_DOCUMENT_COLUMNS}, cosine_distance(e.embedding, %s) AS distance
+              FROM {_EMBEDDINGS} e
+              JOIN {_DOCUMENTS} d ON d.id = e.document_id
+             ORDER BY distance, d.id
+             LIMIT %s
+        """
+    cursor.execute(sql, [query, *where_params, limit])
+    return _documents_with_distance(cursor.fetchall())
+
+
+def _documents_with_distance(rows) -> list[tuple[Document, float]]:
+    """Documents built from raw rows as the ORM would (its column converters, e.g. JSON, applied)."""
+    fields = Document._meta.concrete_fields
+    names = [field.attname for field in fields]
+    converters = [
+        (index, field.from_db_value) for index, field in enumerate(fields) if hasattr(field, "from_db_value")
+    ]
+    found = []
+    for row in rows:
+        values = list(row[:-1])
+        for index, convert in converters:
+            values[index] = convert(values[index], None, connection)
+        found.append((Document.from_db(connection.alias, names, values), float(row[-1])))
+    return found
+
+
+# --- embeddings from text ----------------------------------------------------------------------------
+
+
+def count_documents_needing_embedding(*, source: str | None = None, repository: str | None = None) -> int:
+    """How many documents have no embedding or a stale one."""
+    source = _clean_optional_source(source)
+    repository = _clean_optional_repository(repository)
+    return Document.objects.for_source(source).for_repository(repository).needing_embedding().count()
+
+
+def embed_documents(
+    *,
+    source: str | None = None,
+    repository: str | None = None,
+    embedder: Embedder | None = None,
+    batch_size: int | None = None,
+    limit: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Fill missing or stale embeddings, `batch_size` texts per embedder call; return how many were
+    written. Each batch is written in its own transaction, so an interrupted run keeps its progress."""
+    source = _clean_optional_source(source)
+    repository = _clean_optional_repository(repository)
+    batch_size = _clean_int(batch_size or settings.VAULT_EMBEDDING_BATCH_SIZE, "batch_size", 1, 2048)
+    if limit is not None:
+        limit = _clean_int(limit, "limit", 1, 10**9)
+    embedder = embedder or get_embedder()
+    pending = (
+        Document.objects.for_source(source)
+        .for_repository(repository)
+        .needing_embedding()
+        .order_by("id")
+        .only("id", "content")
+    )
+    done, last_id = 0, None
+    while limit is None or done < limit:
+        page = pending if last_id is None else pending.filter(id__gt=last_id)
+        size = batch_size if limit is None else min(batch_size, limit - done)
+        documents = list(page[:size])
+        if not documents:
+            break
+        vectors = embedder.embed([document.content for document in documents])
+        with transaction.atomic():
+            for document, vector in zip(documents, vectors, strict=True):
+                create_embedding(document=document, embedding=vector, model=embedder.model)
+        done += len(documents)
+        last_id = documents[-1].id
+        if progress is not None:
+            progress(done)
+    return done
+
+
+def search_text(
+    *,
+    query: str,
+    limit: int = 10,
+    threshold: float = 0.7,
+    source: str | None = None,
+    repository: str | None = None,
+    embedder: Embedder | None = None,
+) -> list[SearchResult]:
+    """Embed `query` with the configured embedder and run `semantic_search` with it."""
+    if not isinstance(query, str) or not query.strip():
+        raise ValidationError({"query": "query must be a non-empty string."})
+    embedder = embedder or get_embedder()
+    (vector,) = embedder.embed([query])
+    return semantic_search(
+        embedding=vector, limit=limit, threshold=threshold, source=source, repository=repository
+    )
+
+
+# --- bulk import -------------------------------------------------------------------------------------
+
+_BULK_COLUMNS = ("source", "repository", "path", "content", "metadata", "sha", "embedding", "model")
+_BULK_TYPES = ["text", "text", "text", "text", "jsonb", "text", "vector", "text"]
+
+
+def bulk_upsert_documents(
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    batch_size: int = 1000,
+    progress: Callable[[int], None] | None = None,
+) -> BulkUpsertCounts:
+    """Upsert many documents (each row a mapping of source, repository, path, content and optionally
+    metadata, sha, embedding, model) through PostgreSQL binary COPY, `batch_size` rows at a time.
+
+    Idempotent on (source, repository, path); within one batch the last row of a key wins. A row's
+    embedding, when given, is stored as made from that row's content. Everything runs in one
+    transaction: a bad row raises `ValidationError` naming it, and nothing is written. `progress` is
+    called with the number of rows processed after each batch."""
+    batch_size = _clean_int(batch_size, "batch_size", 1, 100_000)
+    totals = BulkUpsertCounts()
+    processed = 0
+    iterator = iter(rows)
+    with transaction.atomic(), connection.cursor():
+        raw = connection.connection  # the psycopg 3 connection under Django's cursor
+        _register_vector(raw)
+        with raw.cursor() as cursor:
+            cursor.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS vault_bulk_rows (source text, repository text, path text, "
+                "content text, metadata jsonb, sha text, embedding vector, model text) ON COMMIT DROP"
+            )
+            while batch := list(itertools.islice(iterator, batch_size)):
+                cleaned = _clean_bulk_batch(batch, first_index=processed)
+                totals += _upsert_batch(cursor, cleaned)
+                processed += len(batch)
+                if progress is not None:
+                    progress(processed)
+            cursor.execute("DROP TABLE vault_bulk_rows")
+    return totals
+
+
+def _register_vector(raw) -> None:
+    if raw.adapters.types.get("vector") is None:
+        from pgvector.psycopg import register_vector
+
+        register_vector(raw)
+
+
+def _clean_bulk_batch(batch: list[Mapping[str, Any]], *, first_index: int) -> list[tuple]:
+    by_key: dict[tuple[str, str, str], tuple] = {}
+    for offset, row in enumerate(batch):
+        index = first_index + offset
+        try:
+            if not isinstance(row, Mapping):
+                raise ValidationError(f"must be a mapping, not {type(row).__name__}.")
+            unknown = set(row) - set(_BULK_COLUMNS)
+            if unknown:
+                raise ValidationError(f"unknown fields {', '.join(sorted(unknown))}.")
+            missing = [name for name in ("source", "repository", "path", "content") if name not in row]
+            if missing:
+                raise ValidationError(f"missing {', '.join(missing)}.")
+            key = (
+                _clean_source(row["source"]),
+                _clean_repository(row["repository"]),
+                _clean_path(row["path"]),
+            )
+            vector = row.get("embedding")
+            by_key[key] = (
+                *key,
+                _clean_content(row["content"]),
+                _clean_metadata(row.get("metadata")),
+                _clean_sha(row.get("sha")),
+                None if vector is None else _clean_vector(vector),
+                _clean_model(row.get("model") or DEFAULT_EMBEDDING_MODEL),
+            )
+        except ValidationError as exc:
+            raise ValidationError(f"row {index}: {'; '.join(exc.messages)}") from None
+    # Sorted by key, so that concurrent imports lock rows in the same order.
+    return [by_key[key] for key in sorted(by_key)]
+
+
+def _upsert_batch(cursor, rows: list[tuple]) -> BulkUpsertCounts:
+    now = timezone.now()
+    cursor.execute("TRUNCATE vault_bulk_rows")
+    with cursor.copy(f"COPY vault_bulk_rows ({', '.join(_BULK_COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(_BULK_TYPES)
+        for row in rows:
+            copy.write_row(row)
+    cursor.execute(
+        f"""
+        WITH upserted AS (
+            INSERT INTO {_DOCUMENTS} AS d (id, created_at, updated_at, source, repository, path, content,
+                                           metadata, sha)
+            SELECT gen_random_uuid(), %(now)s, %(now)s, r.source, r.repository, r.path, r.content,
+                   r.metadata, r.sha
+              FROM vault_bulk_rows r
+             ORDER BY r.source, r.repository, r.path
+            ON CONFLICT (source, repository, path) DO UPDATE
+               SET content = EXCLUDED.content, metadata = EXCLUDED.metadata, sha = EXCLUDED.sha,
+                   updated_at = EXCLUDED.updated_at
+             WHERE (d.content, d.metadata, d.sha)
+                   IS DISTINCT FROM (EXCLUDED.content, EXCLUDED.metadata, EXCLUDED.sha)
+            RETURNING d.xmax = 0 AS created
+        )
+        SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM upserted
+        """,
+        {"now": now},
+    )
+    created, updated = cursor.fetchone()
+    written = 0
+    if any(row[6] is not None for row in rows):
+        cursor.execute(
+            f"""
+            INSERT INTO {_EMBEDDINGS} AS e (id, created_at, updated_at, document_id, embedding, model,
+                                            content_hash)
+            SELECT gen_random_uuid(), %(now)s, %(now)s, d.id, r.embedding, r.model, d.content_hash
+              FROM vault_bulk_rows r
+             -- one unique-index lookup per row (OFFSET 0 keeps the nested loop): a hash join would read
+             -- the whole documents table for every batch
+             CROSS JOIN LATERAL (SELECT id, content_hash FROM {_DOCUMENTS} d
+                                  WHERE (d.source, d.repository, d.path) = (r.source, r.repository, r.path)
+                                 OFFSET 0) d
+             WHERE r.embedding IS NOT NULL
+             ORDER BY d.id
+            ON CONFLICT (document_id) DO UPDATE
+               SET embedding = EXCLUDED.embedding, model = EXCLUDED.model,
+                   content_hash = EXCLUDED.content_hash, updated_at = EXCLUDED.updated_at
+             WHERE (e.embedding, e.model, e.content_hash)
+                   IS DISTINCT FROM (EXCLUDED.embedding, EXCLUDED.model, EXCLUDED.content_hash)
+            """,
+            {"now": now},
+        )
+        written = cursor.rowcount
+    return BulkUpsertCounts(
+        created=created, updated=updated, unchanged=len(rows) - created - updated, embeddings_written=written
+    )
