@@ -209,7 +209,7 @@ def workflows(ctx: SeedContext, staff: list[str]) -> list[dict]:
                 "_steps": steps,
                 "_timing": timing,
             },
-            EPOCH - dt.timedelta(days=120 + rng.random() * 280),
+            EPOCH - dt.timedelta(seconds=int((120 + rng.random() * 280) * 86400)),
         )
         if is_template:
             templates[number] = workflow_id

@@ -178,7 +178,7 @@ class _Renos:
             name = self.faker.name()
             email = f"{_slug(name)}.{index}@{CUSTOMER_DOMAIN}"
             business = rng.random() < 0.25
-            created = EPOCH - dt.timedelta(days=400 + rng.random() * 400)
+            created = EPOCH - dt.timedelta(seconds=int((400 + rng.random() * 400) * 86400))
             status = _weighted(ctx, {"active": 88, "inactive": 9, "archived": 3})
             tags = ["erhverv" if business else "privat"] + (["fast"] if rng.random() < 0.5 else [])
             rows.append(
@@ -412,14 +412,14 @@ class _Renos:
         start = booking["scheduled_at"] + dt.timedelta(
             minutes=rng.randrange(-10, 20), seconds=rng.randrange(60)
         )
-        worked = dt.timedelta(minutes=booking["estimated_duration"] * rng.uniform(0.75, 1.3))
+        worked = dt.timedelta(seconds=int(booking["estimated_duration"] * 60 * rng.uniform(0.75, 1.3)))
         pauses = [
             dt.timedelta(minutes=rng.randrange(5, 35), seconds=rng.randrange(60))
             for _ in range(_weighted(self.ctx, {0: 5, 1: 4, 2: 1}))
         ]
         moment, paused = start, dt.timedelta()
         for number, pause in enumerate(pauses):
-            moment += worked / (len(pauses) + 1)
+            moment += dt.timedelta(seconds=int(worked.total_seconds()) // (len(pauses) + 1))
             breaks.append(self._break(booking, number, moment, moment + pause))
             moment += pause
             paused += pause
@@ -730,7 +730,7 @@ class _Renos:
         invoice.update(
             status="paid" if amount == invoice["total"] else "partially_paid",
             paid_amount=amount,
-            paid_at=min(sent + dt.timedelta(days=rng.uniform(0.2, 20)), EPOCH),
+            paid_at=min(sent + dt.timedelta(seconds=int(rng.uniform(0.2, 20) * 86400)), EPOCH),
             payment_method=method,
             payment_ref=reference,
         )
