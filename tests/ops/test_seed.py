@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -19,9 +21,11 @@ def _table_digests() -> dict[str, tuple[int, str]]:
         for label in seedable_apps():
             for model in apps.get_app_config(label).get_models():
                 schema, table = table_of(model)
+                row = "(to_jsonb(t) - 'billy_api_key' - 'secret')"
+                if (schema, table) == ("flow", "variables"):
+                    row = f"(CASE WHEN t.is_secret THEN {row} - 'value' ELSE {row} END)"
                 cursor.execute(
-                    "SELECT count(*), md5(coalesce(string_agg("
-                    "(to_jsonb(t) - 'billy_api_key')::text, '|' ORDER BY t.id), '')) "
+                    f"SELECT count(*), md5(coalesce(string_agg({row}::text, '|' ORDER BY t.id), '')) "
                     f'FROM "{schema}"."{table}" t'
                 )
                 digests[f"{schema}.{table}"] = cursor.fetchone()
@@ -75,3 +79,223 @@ def test_seed_as_a_process_is_fast_and_idempotent(manage):
     result = manage("seed", "--size", "small")
     assert result.returncode == 0 and " 0 new rows" in result.stdout
     assert _table_digests() == first
+
+
+# --- renos, crm and flow ---------------------------------------------------------------------------
+
+APPS = ["renos", "crm", "flow"]
+
+
+def _counts(sql: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return cursor.fetchone()[0]
+
+
+def _check_deferred_foreign_keys() -> None:
+    """Inside a test's transaction the (deferred) foreign keys are checked only now: a dangling
+    reference raises here."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def test_renos_crm_flow_seed_is_deterministic_and_twice_adds_nothing(db):
+    first_run = run_seed(size="small", apps=APPS, random_seed=11)
+    assert [result.app for result in first_run] == ["crm", "renos", "flow"]
+    assert all(sum(result.inserted.values()) > 0 for result in first_run)
+    first = {key: value for key, value in _table_digests().items() if key.split(".")[0] in APPS}
+    assert all(count > 0 for count, _ in first.values()), first
+
+    second_run = run_seed(size="small", apps=APPS, random_seed=11)
+    assert {result.app: sum(result.inserted.values()) for result in second_run} == dict.fromkeys(APPS, 0)
+    assert {key: value for key, value in _table_digests().items() if key in first} == first
+
+    # The same seed into emptied tables gives the same content; another seed gives other content.
+    run_seed(size="small", apps=APPS, random_seed=11, reset=True)
+    assert {key: value for key, value in _table_digests().items() if key in first} == first
+    run_seed(size="small", apps=APPS, random_seed=12, reset=True)
+    other = _table_digests()
+    assert other["renos.customers"] != first["renos.customers"]
+    assert other["crm.contacts"] != first["crm.contacts"]
+    assert other["flow.executions"] != first["flow.executions"]
+    _check_deferred_foreign_keys()
+
+
+def test_seeded_renos_relations_add_up(db):
+    run_seed(size="small", apps=["renos"], random_seed=3)
+    _check_deferred_foreign_keys()
+    from renos.models import Booking, Invoice
+
+    assert Invoice.objects.count() > 10 and Booking.objects.count() > 30
+    # Every invoice: subtotal is the sum of its lines, VAT 25 % to øre, total = subtotal + VAT.
+    assert not _counts(
+        """SELECT count(*) FROM renos.invoices i
+           WHERE i.subtotal <> (SELECT sum(l.amount) FROM renos.invoice_line_items l
+                                WHERE l.invoice_id = i.id)
+              OR i.vat_amount <> round(i.subtotal * i.vat_rate / 100, 2)
+              OR i.total <> i.subtotal + i.vat_amount"""
+    )
+    # Every booking belongs to an existing customer, an invoice's booking to the invoice's customer.
+    assert not _counts(
+        """SELECT count(*) FROM renos.bookings b LEFT JOIN renos.customers c ON c.id = b.customer_id
+           WHERE c.id IS NULL"""
+    )
+    assert not _counts(
+        """SELECT count(*) FROM renos.invoices i JOIN renos.bookings b ON b.id = i.booking_id
+           WHERE b.customer_id <> i.customer_id"""
+    )
+    # The customers' counters are what renos.services would have counted.
+    assert not _counts(
+        """SELECT count(*) FROM renos.customers c
+           WHERE total_bookings <> (SELECT count(*) FROM renos.bookings b WHERE b.customer_id = c.id)
+              OR total_leads <> (SELECT count(*) FROM renos.leads l WHERE l.customer_id = c.id)
+              OR total_revenue <> (SELECT coalesce(sum(paid_amount), 0) FROM renos.invoices i
+                                   WHERE i.customer_id = c.id)"""
+    )
+    # A completed booking's duration is stop - start less its breaks (rounded half up to minutes);
+    # a booking on a break has exactly its one open break.
+    assert not _counts(
+        """SELECT count(*) FROM renos.bookings b WHERE status = 'completed' AND actual_duration <> floor((
+             extract(epoch FROM actual_end_time - actual_start_time)
+             - coalesce((SELECT sum(extract(epoch FROM k.end_time - k.start_time)) FROM renos.breaks k
+                         WHERE k.booking_id = b.id), 0) + 30) / 60)"""
+    )
+    assert _counts("SELECT count(*) FROM renos.breaks") > 0
+    assert not _counts(
+        """SELECT count(*) FROM renos.bookings b WHERE (timer_status = 'on_break') <> EXISTS (
+             SELECT 1 FROM renos.breaks k WHERE k.booking_id = b.id AND k.end_time IS NULL)"""
+    )
+    # Invoice numbers: per year of issue, 0001 upwards without gaps, the counter at the highest.
+    assert not _counts(
+        "SELECT count(*) FROM renos.invoices WHERE split_part(invoice_number, '-', 1)::int "
+        "<> extract(year FROM issue_date)"
+    )
+    assert not _counts(
+        """SELECT count(*) FROM (SELECT split_part(invoice_number, '-', 1)::int AS year, count(*) AS n,
+                  max(split_part(invoice_number, '-', 2)::int) AS top FROM renos.invoices GROUP BY 1) s
+           LEFT JOIN renos.invoice_number_counters c ON c.year = s.year
+           WHERE s.n <> s.top OR c.last_number IS DISTINCT FROM s.top"""
+    )
+    # Threads count their messages; plans' bookings are their customer's.
+    assert not _counts(
+        """SELECT count(*) FROM renos.email_threads t
+           WHERE message_count <> (SELECT count(*) FROM renos.email_messages m WHERE m.thread_id = t.id)"""
+    )
+    assert not _counts(
+        """SELECT count(*) FROM renos.cleaning_plan_bookings pb
+           JOIN renos.cleaning_plans p ON p.id = pb.plan_id JOIN renos.bookings b ON b.id = pb.booking_id
+           WHERE b.customer_id <> p.customer_id"""
+    )
+
+
+def test_create_invoice_continues_after_the_seeded_numbers(db, monkeypatch):
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from renos import services
+    from renos.models import Customer, Invoice, InvoiceCounter
+
+    # A real invoice already holds number 2025-0001 when the seed comes.
+    clock = dt.datetime(2025, 3, 3, 9, 0, tzinfo=dt.UTC)
+    monkeypatch.setattr(timezone, "now", lambda: clock)
+    real_customer = Customer.objects.create(name="Rigtig Kunde", email="rigtig@example.dk")
+    real = services.create_invoice(
+        customer=real_customer, lines=[{"description": "Fast rengøring", "unit_price": Decimal("349.00")}]
+    )
+    assert real.invoice_number == "2025-0001"
+
+    run_seed(size="small", apps=["renos"], random_seed=5)
+    _check_deferred_foreign_keys()
+    real.refresh_from_db()
+    assert real.customer_id == real_customer.pk and real.lines.count() == 1  # untouched
+    numbers = list(Invoice.objects.filter(issue_date__year=2025).values_list("invoice_number", flat=True))
+    assert len(numbers) == len(set(numbers)) > 1
+    top = max(int(number.split("-")[1]) for number in numbers)
+    assert InvoiceCounter.objects.get(year=2025).last_number == top
+
+    # The next invoice of 2025 follows the seeded ones; seeding again lowers nothing and adds nothing.
+    customer = Customer.objects.filter(email__endswith="@kunde.demo.tekup.dk").first()
+    following = services.create_invoice(
+        customer=customer, lines=[{"description": "Vinduespudsning", "quantity": 2, "unit_price": "299.00"}]
+    )
+    assert following.invoice_number == f"2025-{top + 1:04d}"
+    assert following.total == following.subtotal + following.vat_amount == Decimal("747.50")
+    results = run_seed(size="small", apps=["renos"], random_seed=5)
+    assert sum(results[0].inserted.values()) == 0
+    assert InvoiceCounter.objects.get(year=2025).last_number == top + 1
+    assert Invoice.objects.filter(invoice_number=following.invoice_number).count() == 1
+
+
+def test_seeded_crm_rows_follow_the_pipeline_rules(db):
+    from crm import services
+    from crm.models import Deal
+
+    run_seed(size="small", apps=["crm"], random_seed=4)
+    _check_deferred_foreign_keys()
+    assert set(Deal.objects.values_list("stage", flat=True)) == set(Deal.Stage.values)
+    for deal in Deal.objects.all():
+        assert deal.status == Deal.status_for_stage(deal.stage)
+        assert (deal.actual_close_date is None) == (deal.status == Deal.Status.OPEN)
+    # A deal with product lines is worth their sum; each line's total is the services' line total.
+    assert not _counts(
+        """SELECT count(*) FROM crm.deals d
+           WHERE EXISTS (SELECT 1 FROM crm.deal_products p WHERE p.deal_id = d.id)
+           AND value <> (SELECT sum(total) FROM crm.deal_products p WHERE p.deal_id = d.id)"""
+    )
+    # last_contact_at is the newest call, e-mail or meeting.
+    assert not _counts(
+        """SELECT count(*) FROM crm.contacts c WHERE last_contact_at IS DISTINCT FROM (
+             SELECT max(occurred_at) FROM crm.activities a
+             WHERE a.contact_id = c.id AND a.type IN ('call', 'email', 'meeting'))"""
+    )
+    deal = Deal.objects.filter(status=Deal.Status.OPEN).first()
+    moved = services.move_deal(deal=deal, stage=Deal.Stage.CLOSED_WON)
+    assert (moved.status, moved.probability) == (Deal.Status.WON, 100)
+    product = services.add_deal_product(
+        deal=moved, product_name="Trappevask", unit_price="890.00", quantity=12
+    )
+    assert product.total == Decimal("10680.00")
+
+
+def test_seeded_flow_rows_follow_the_services(db):
+    from flow import services
+    from flow.models import Execution, Schedule, Variable, Webhook, Workflow
+    from shared import crypto
+
+    run_seed(size="small", apps=["flow"], random_seed=6)
+    _check_deferred_foreign_keys()
+    assert set(Workflow.objects.values_list("status", flat=True)) == set(Workflow.Status.values)
+    assert not Execution.objects.filter(status="running").exclude(workflow__status="active").exists()
+    assert not _counts(
+        """SELECT count(*) FROM flow.workflows w WHERE
+             execution_count <> (SELECT count(*) FROM flow.executions e
+                                 WHERE e.workflow_id = w.id AND e.status <> 'running')
+          OR success_count <> (SELECT count(*) FROM flow.executions e
+                               WHERE e.workflow_id = w.id AND e.status = 'completed')
+          OR failure_count <> (SELECT count(*) FROM flow.executions e
+                               WHERE e.workflow_id = w.id AND e.status = 'failed')"""
+    )
+    for schedule in Schedule.objects.all():
+        assert (schedule.cron_expression is None) != (schedule.interval_minutes is None)
+        if schedule.cron_expression:
+            services.validate_cron_expression(schedule.cron_expression)
+        assert (schedule.next_run is not None) == schedule.is_active
+    assert Schedule.objects.filter(is_active=True).exists()
+    secrets = Variable.objects.filter(is_secret=True)
+    assert secrets.exists()
+    for variable in secrets:
+        assert not variable.value.startswith("demo-")  # stored encrypted
+        assert services.variable_value(variable).startswith("demo-")
+    assert services.variable_value(Variable.objects.get(workflow=None, key="MOMS_SATS")) == 25
+    webhook = Webhook.objects.first()
+    assert services.webhook_secret(webhook).startswith("demo-") and crypto.mask(webhook.secret)
+
+    workflow = Workflow.objects.filter(status="active", is_template=False).order_by("name").first()
+    before = workflow.execution_count
+    run = services.execute_workflow(workflow=workflow, triggered_by="test")
+    services.finish_execution(execution=run, status=Execution.Status.COMPLETED)
+    workflow.refresh_from_db()
+    assert workflow.execution_count == before + 1
