@@ -12,14 +12,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Count, Sum
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
+
+from shared.validation import decimal_value, save_new
 
 from .models import Activity, Company, Contact, Deal, DealProduct
 
@@ -28,36 +30,13 @@ CENT = Decimal("0.01")
 CONTACT_ACTIVITY_TYPES = {Activity.Type.CALL, Activity.Type.EMAIL, Activity.Type.MEETING}
 
 
-def _decimal(value: Any, name: str) -> Decimal:
-    try:
-        number = Decimal(str(value))
-    except (InvalidOperation, ValueError, TypeError):
-        raise ValidationError({name: f"{name} must be a number, not {value!r}."}) from None
-    if not number.is_finite():
-        raise ValidationError({name: f"{name} must be a finite number, not {value!r}."})
-    return number
-
-
-def _save_new(obj, *, unique_message: str | None = None):
-    """full_clean, then INSERT; a unique violation that slips past validation (a race) is refused too."""
-    obj.full_clean()
-    try:
-        with transaction.atomic():
-            obj.save(force_insert=True)
-    except IntegrityError as error:
-        raise ValidationError(
-            unique_message or f"{obj._meta.verbose_name} could not be saved: {error}"
-        ) from None
-    return obj
-
-
 # --- contacts and companies -------------------------------------------------------------------------
 
 
 def create_company(*, name: str, country: str = "Denmark", **fields: Any) -> Company:
     """Create a company; `fields` are any other columns of crm.companies (status, vat_number, ...)."""
     company = Company(name=(name or "").strip(), country=country, **fields)
-    return _save_new(company)
+    return save_new(company)
 
 
 def create_contact(
@@ -77,7 +56,7 @@ def create_contact(
         company=company,
         **fields,
     )
-    return _save_new(contact, unique_message=f"A contact with email '{email}' already exists.")
+    return save_new(contact, unique_message=f"A contact with email '{email}' already exists.")
 
 
 # --- deals ----------------------------------------------------------------------------------------
@@ -116,7 +95,7 @@ def create_deal(
 ) -> Deal:
     """Create a deal. A deal created in a closed stage is won or lost and closed today."""
     _check_stage(stage)
-    value = _decimal(value, "value")
+    value = decimal_value(value, name="value", allow_float=True)
     if value < 0:
         raise ValidationError({"value": "A deal's value cannot be negative."})
     closing = _close_fields(stage, close_date=fields.pop("actual_close_date", None))
@@ -132,7 +111,7 @@ def create_deal(
         pipeline=pipeline,
         **{**fields, **closing},
     )
-    return _save_new(deal)
+    return save_new(deal)
 
 
 @transaction.atomic
@@ -199,9 +178,9 @@ def add_deal_product(
     description: str | None = None,
 ) -> DealProduct:
     """Add a product line to a deal. `discount` is a percentage (0-100), e.g. 10 for 10 % off."""
-    quantity = _decimal(quantity, "quantity")
-    unit_price = _decimal(unit_price, "unit_price")
-    discount = _decimal(discount, "discount")
+    quantity = decimal_value(quantity, name="quantity", allow_float=True)
+    unit_price = decimal_value(unit_price, name="unit_price", allow_float=True)
+    discount = decimal_value(discount, name="discount", allow_float=True)
     if quantity <= 0:
         raise ValidationError({"quantity": "quantity must be more than 0."})
     if unit_price < 0:
@@ -217,7 +196,7 @@ def add_deal_product(
         total=line_total(quantity=quantity, unit_price=unit_price, discount=discount),
         description=description,
     )
-    return _save_new(product)
+    return save_new(product)
 
 
 # --- activities -----------------------------------------------------------------------------------
@@ -258,7 +237,7 @@ def log_activity(
         occurred_at=occurred_at or timezone.now(),
     )
     with transaction.atomic():
-        _save_new(activity)
+        save_new(activity)
         if activity.type in CONTACT_ACTIVITY_TYPES:
             touched = Greatest(Coalesce("last_contact_at", activity.occurred_at), activity.occurred_at)
             if contact is not None:

@@ -20,29 +20,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import CroniterBadDateError, CroniterError, croniter
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Case, F, FloatField, Func, Value, When
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from shared import crypto
+from shared.validation import save_new
 
 from .models import Execution, ExecutionLog, ExecutionStep, Schedule, Variable, Webhook, Workflow
 
 FINISHED = (Execution.Status.COMPLETED, Execution.Status.FAILED, Execution.Status.CANCELLED)
 SCHEDULE_FIELDS = {"description", "is_active", "start_date", "end_date", "max_runs"}
-
-
-def _save_new(obj, *, unique_message: str | None = None):
-    obj.full_clean()
-    try:
-        with transaction.atomic():
-            obj.save(force_insert=True)
-    except IntegrityError as error:
-        raise ValidationError(
-            unique_message or f"{obj._meta.verbose_name} could not be saved: {error}"
-        ) from None
-    return obj
 
 
 def _aware(value: datetime | None, name: str) -> datetime | None:
@@ -83,7 +72,7 @@ def create_workflow(
         template=template,
         status=Workflow.Status.DRAFT,
     )
-    return _save_new(workflow)
+    return save_new(workflow)
 
 
 def _transition(workflow: Workflow, *, to: str, allowed_from: tuple[str, ...]) -> Workflow:
@@ -262,7 +251,7 @@ def log_execution(
 ) -> ExecutionLog:
     """Append a log line to an execution (also after it finished, e.g. for clean-up)."""
     entry = ExecutionLog(execution=execution, level=level, message=message, data=data, step_id=step_id)
-    return _save_new(entry)
+    return save_new(entry)
 
 
 @transaction.atomic
@@ -435,7 +424,7 @@ def create_schedule(
             start_date=start_date,
             end_date=end_date,
         )
-    return _save_new(schedule)
+    return save_new(schedule)
 
 
 def _now() -> datetime:
@@ -559,7 +548,7 @@ def create_webhook(
         allowed_ips=clean_allowed_ips(allowed_ips),
         is_active=is_active,
     )
-    return _save_new(webhook, unique_message=f"A webhook with url '{webhook.url}' already exists.")
+    return save_new(webhook, unique_message=f"A webhook with url '{webhook.url}' already exists.")
 
 
 def set_webhook_secret(*, webhook: Webhook, secret: str | None) -> Webhook:

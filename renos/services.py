@@ -13,13 +13,15 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, TypedDict
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
+
+from shared.validation import decimal_value
 
 from .models import (
     Analytics,
@@ -62,23 +64,8 @@ def _today() -> dt.date:
     return timezone.localdate(_now())
 
 
-def _decimal(value: Any, *, name: str) -> Decimal:
-    """A finite Decimal from a Decimal, int or numeric string; floats are refused (money is exact)."""
-    if isinstance(value, bool) or not isinstance(value, Decimal | int | str):
-        raise ValidationError(
-            {name: f"{name} must be a Decimal, an int or a numeric string, not {type(value).__name__}."}
-        )
-    try:
-        number = Decimal(value.strip() if isinstance(value, str) else value)
-    except InvalidOperation:
-        raise ValidationError({name: f"{name} must be a number, not {value!r}."}) from None
-    if not number.is_finite():
-        raise ValidationError({name: f"{name} must be a finite number, not {value}."})
-    return number
-
-
 def _percent(value: Any, *, name: str) -> Decimal:
-    rate = _decimal(value, name=name)
+    rate = decimal_value(value, name=name)
     if not Decimal(0) <= rate <= Decimal(100):
         raise ValidationError({name: f"{name} must be between 0 and 100 (a percentage), not {rate}."})
     return rate
@@ -167,8 +154,8 @@ def quote_lead(
     The quote is valid for 30 days; a lead that was new, contacted or qualified becomes quoted.
     """
     _require_saved(lead, Lead, name="lead")
-    hourly_rate = _decimal(hourly_rate, name="hourly_rate")
-    estimated_hours = _decimal(estimated_hours, name="estimated_hours")
+    hourly_rate = decimal_value(hourly_rate, name="hourly_rate")
+    estimated_hours = decimal_value(estimated_hours, name="estimated_hours")
     vat_rate = _percent(vat_rate, name="vat_rate")
     if hourly_rate < 0:
         raise ValidationError({"hourly_rate": f"hourly_rate must not be negative, not {hourly_rate}."})
@@ -442,8 +429,8 @@ def _invoice_lines(lines: Any) -> list[InvoiceLineItem]:
         if not isinstance(description, str) or not description.strip():
             raise ValidationError({"lines": f"{where}: description must be a non-empty text."})
         try:
-            quantity = _decimal(line.get("quantity", Decimal("1")), name="quantity")
-            unit_price = _decimal(line["unit_price"], name="unit_price")
+            quantity = decimal_value(line.get("quantity", Decimal("1")), name="quantity")
+            unit_price = decimal_value(line["unit_price"], name="unit_price")
         except ValidationError as error:
             raise ValidationError({"lines": f"{where}: {' '.join(error.messages)}"}) from None
         if quantity <= 0:
@@ -610,7 +597,7 @@ def mark_invoice_paid(
     The amount (VAT included, as paid) is added to the customer's `total_revenue` by an F() update.
     Overpaying, paying a paid or cancelled invoice, and a non-positive amount are refused.
     """
-    amount = _decimal(amount, name="amount")
+    amount = decimal_value(amount, name="amount")
     if amount <= 0 or amount != amount.quantize(CENT):
         raise ValidationError({"amount": f"amount must be positive and in whole øre, not {amount}."})
     if method not in PaymentMethod.values:
@@ -659,7 +646,7 @@ def track_metric(*, date: dt.date, metric: str, value: Decimal | int | float) ->
         if not math.isfinite(value):
             raise ValidationError({"value": f"value must be a finite number, not {value}."})
         value = str(value)
-    number = _decimal(value, name="value").quantize(Decimal("0.0001"), ROUND_HALF_UP)
+    number = decimal_value(value, name="value").quantize(Decimal("0.0001"), ROUND_HALF_UP)
     entry = Analytics(date=date, metric=metric, value=number)
     entry.full_clean(validate_unique=False, validate_constraints=False)
     with transaction.atomic():
