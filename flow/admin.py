@@ -433,6 +433,13 @@ class VariableAdmin(TekupModelAdmin):
     list_select_related = ["workflow"]
     autocomplete_fields = ["workflow"]
 
+    def get_secret_fields(self, request, obj=None):
+        # The form's plaintext field is not named like a secret: keep a secret's value out of the audit
+        # log (the stored `value` is a token already).
+        if obj is not None and obj.is_secret:
+            return (*super().get_secret_fields(request, obj), "plain_value")
+        return super().get_secret_fields(request, obj)
+
     @admin.display(description="value")
     def shown_value(self, variable):
         if variable.is_secret:

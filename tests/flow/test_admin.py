@@ -1,3 +1,5 @@
+import json
+
 import pytest
 from django.apps import apps
 from django.contrib import admin
@@ -6,6 +8,7 @@ from django.urls import reverse
 from flow import factories, services
 from flow.models import Execution, Schedule, Variable, Webhook, Workflow
 from shared import crypto
+from shared.models import AuditLog
 
 MODELS = sorted(
     (model for model in admin.site._registry if model._meta.app_label == "flow"), key=lambda m: m.__name__
@@ -143,6 +146,34 @@ def test_variable_admin_encrypts_a_new_secret_and_checks_the_type(admin_client):
     assert good.status_code == 302
     stored = Variable.objects.get(key="token")
     assert stored.value != "abc" and crypto.decrypt(stored.value) == "abc"
+
+
+@pytest.mark.parametrize("secret_before", [False, True], ids=["new", "changed"])
+def test_a_secret_variable_value_never_reaches_the_audit_log(admin_client, secret_before):
+    if secret_before:
+        variable = services.set_variable(key="smtp", value="gammel-hemmelighed", is_secret=True)
+        url = reverse("admin:flow_variable_change", args=[variable.pk])
+    else:
+        url = reverse("admin:flow_variable_add")
+
+    response = admin_client.post(
+        url, {"key": "smtp", "type": "string", "is_secret": "on", "plain_value": "ny-hemmelighed"}
+    )
+
+    assert response.status_code == 302
+    entry = AuditLog.objects.get(resource_type="flow.variable")
+    logged = json.dumps(entry.metadata)
+    assert "ny-hemmelighed" not in logged and "gammel-hemmelighed" not in logged
+    assert entry.metadata["changes"]["plain_value"]["after"] == "********"
+
+
+def test_a_plain_variable_value_is_audited(admin_client):
+    admin_client.post(
+        reverse("admin:flow_variable_add"), {"key": "region", "type": "string", "plain_value": "DK"}
+    )
+
+    entry = AuditLog.objects.get(resource_type="flow.variable")
+    assert entry.metadata["changes"]["plain_value"] == {"before": None, "after": "DK"}
 
 
 def test_duplicate_global_variable_is_refused_in_the_admin(admin_client):
