@@ -464,9 +464,18 @@ def _encode_value(value: Any, type: str) -> str:
 
 
 def stored_variable_value(*, value: Any, type: str, is_secret: bool) -> str:
-    """What the `value` column holds: the text form, encrypted with shared.crypto when secret."""
-    text = _encode_value(value, type)
-    return crypto.encrypt(text) if is_secret else text
+    """What the `value` column holds: the text form, encrypted with shared.crypto when secret.
+
+    A refused secret value is not repeated in the error: messages reach pages and logs."""
+    if not is_secret:
+        return _encode_value(value, type)
+    if type not in Variable.Type.values:
+        _encode_value(value, type)  # the error names the type only
+    try:
+        text = _encode_value(value, type)
+    except ValidationError:
+        raise ValidationError({"value": f"The secret value is not a valid {type}."}) from None
+    return crypto.encrypt(text)
 
 
 def set_variable(

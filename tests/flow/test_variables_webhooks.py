@@ -135,3 +135,13 @@ def test_set_webhook_secret_replaces_and_removes(db):
     assert services.webhook_secret(Webhook.objects.get(pk=webhook.pk)) == "ny-hemmelighed"
     services.set_webhook_secret(webhook=webhook, secret=None)
     assert Webhook.objects.get(pk=webhook.pk).secret is None
+
+
+@pytest.mark.parametrize(("type", "value"), [("number", "hemmelig-42"), ("boolean", "hemmelig-ja")])
+def test_a_refused_secret_value_is_not_repeated_in_the_error(db, type, value):
+    with pytest.raises(ValidationError) as refused:
+        services.set_variable(key="v", value=value, type=type, is_secret=True)
+
+    assert value not in str(refused.value.messages)
+    assert refused.value.message_dict == {"value": [f"The secret value is not a valid {type}."]}
+    assert not Variable.objects.exists()
