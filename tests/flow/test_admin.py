@@ -167,6 +167,16 @@ def test_a_secret_variable_value_never_reaches_the_audit_log(admin_client, secre
     assert entry.metadata["changes"]["plain_value"]["after"] == "********"
 
 
+def test_deleting_a_secret_variable_logs_no_token(admin_client):
+    variable = services.set_variable(key="smtp", value="hemmelig", is_secret=True)
+
+    admin_client.post(reverse("admin:flow_variable_delete", args=[variable.pk]), {"post": "yes"})
+
+    entry = AuditLog.objects.get(resource_type="flow.variable", action="admin.delete")
+    assert variable.value not in json.dumps(entry.metadata)
+    assert entry.metadata["changes"]["value"] == {"before": "********", "after": None}
+
+
 def test_a_plain_variable_value_is_audited(admin_client):
     admin_client.post(
         reverse("admin:flow_variable_add"), {"key": "region", "type": "string", "plain_value": "DK"}
