@@ -131,6 +131,9 @@ def _clean_metadata(metadata: Any) -> dict:
     return {} if metadata is None else metadata
 
 
+_JSON = json.JSONEncoder(allow_nan=False)  # built once: json.dumps with options builds one a call
+
+
 def _metadata_json(metadata: Any) -> str:
     """`metadata` (a dict, or None for {}) as JSON text, or a ValidationError naming what is wrong."""
     if metadata is None:
@@ -138,7 +141,7 @@ def _metadata_json(metadata: Any) -> str:
     if not isinstance(metadata, dict):
         raise ValidationError({"metadata": f"metadata must be a dict, not {type(metadata).__name__}."})
     try:
-        return json.dumps(metadata, allow_nan=False)
+        return _JSON.encode(metadata)
     except (TypeError, ValueError) as exc:
         raise ValidationError({"metadata": f"metadata is not JSON-serialisable: {exc}."}) from None
 
@@ -665,7 +668,7 @@ class _BulkRow(NamedTuple):
     content: str
     metadata: str  # JSON text
     sha: str | None
-    embedding: bytes | None  # the vector in PostgreSQL's binary format
+    embedding: memoryview | None  # the vector in PostgreSQL's binary format
     model: str
 
 
@@ -755,17 +758,23 @@ def _clean_bulk_batch(batch: list[Mapping[str, Any]], *, first_index: int) -> li
             break
     wire = None
     if vectors:
-        matrix = np.stack(vectors)
-        problem = _vector_problem(matrix)  # all the vectors' values checked at once
+        # Each vector in PostgreSQL's binary format (header, then big-endian floats), written once into
+        # one buffer; the rows hold views of it. All the values are checked at once.
+        width = len(_VECTOR_HEADER) + 4 * EMBEDDING_DIMENSIONS
+        buffer = np.empty((len(vectors), width), dtype=np.uint8)
+        buffer[:, : len(_VECTOR_HEADER)] = np.frombuffer(_VECTOR_HEADER, dtype=np.uint8)
+        matrix = buffer[:, len(_VECTOR_HEADER) :].view(">f4")
+        np.stack(vectors, out=matrix)
+        problem = _vector_problem(matrix)
         if problem and (failure is None or vector_offsets[problem[0]] < failure[0]):
             failure = (vector_offsets[problem[0]], ValidationError({"embedding": problem[1]}))
-        wire = matrix.astype(">f4")  # PostgreSQL's binary format is big-endian
+        wire = memoryview(buffer.reshape(-1))
     if failure is not None:
         offset, exc = failure
         raise ValidationError(f"row {first_index + offset}: {'; '.join(exc.messages)}")
     # Sorted by key, so that concurrent imports lock rows in the same order.
     return [
-        row if vector is None else row._replace(embedding=_VECTOR_HEADER + wire[vector].tobytes())
+        row if vector is None else row._replace(embedding=wire[vector * width : (vector + 1) * width])
         for row, vector in (by_key[key] for key in sorted(by_key))
     ]
 
