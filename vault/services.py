@@ -817,8 +817,11 @@ def _write_batch(cursor, rows: list[_BulkRow], *, hashes_here: bool) -> BulkUpse
     else:
         created_ids = {pk.bytes for pk in created_ids or ()}
         new = [pk in created_ids for pk in ids]
-    fresh = [(pk, row) for pk, row, is_new in zip(ids, rows, new, strict=True) if is_new and row.embedding]
-    others = [row for row, is_new in zip(rows, new, strict=True) if row.embedding and not is_new]
+    with_vector = [
+        (pk, row, is_new) for pk, row, is_new in zip(ids, rows, new, strict=True) if row.embedding is not None
+    ]
+    fresh = [(pk, row) for pk, row, is_new in with_vector if is_new]
+    others = [row for _, row, is_new in with_vector if not is_new]
     if not hashes_here:
         others += [row for _, row in fresh]
         fresh = []
