@@ -19,9 +19,11 @@ import itertools
 import json
 import logging
 import math
+import os
+import struct
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import psycopg
@@ -125,15 +127,23 @@ def _clean_content(content: Any) -> str:
 
 
 def _clean_metadata(metadata: Any) -> dict:
+    _metadata_json(metadata)
+    return {} if metadata is None else metadata
+
+
+_JSON = json.JSONEncoder(allow_nan=False)  # built once: json.dumps with options builds one a call
+
+
+def _metadata_json(metadata: Any) -> str:
+    """`metadata` (a dict, or None for {}) as JSON text, or a ValidationError naming what is wrong."""
     if metadata is None:
-        return {}
+        return "{}"
     if not isinstance(metadata, dict):
         raise ValidationError({"metadata": f"metadata must be a dict, not {type(metadata).__name__}."})
     try:
-        json.dumps(metadata, allow_nan=False)
+        return _JSON.encode(metadata)
     except (TypeError, ValueError) as exc:
         raise ValidationError({"metadata": f"metadata is not JSON-serialisable: {exc}."}) from None
-    return metadata
 
 
 def _clean_sha(sha: Any) -> str | None:
@@ -152,23 +162,42 @@ def _clean_model(model: Any) -> str:
 
 def _clean_vector(value: Any, field: str = "embedding") -> np.ndarray:
     """A 1536-d, finite, non-zero float32 vector, or a ValidationError naming what is wrong."""
+    array = _vector_array(value, field)
+    problem = _vector_problem(array[np.newaxis], field)
+    if problem:
+        raise ValidationError({field: problem[1]})
+    return array
+
+
+def _vector_array(value: Any, field: str = "embedding") -> np.ndarray:
+    """`value` as a 1536-d float32 array (its values not yet checked), or a ValidationError."""
+    if isinstance(value, np.ndarray) and value.dtype == np.float32 and value.shape == (EMBEDDING_DIMENSIONS,):
+        return value  # the common case of a bulk import, without a copy
     if isinstance(value, Vector):
         value = value.to_numpy()
     if isinstance(value, str | bytes) or not hasattr(value, "__len__"):
         raise ValidationError({field: f"{field} must be a sequence of {EMBEDDING_DIMENSIONS} numbers."})
     try:
-        with np.errstate(over="ignore"):  # values beyond float32 become inf, refused just below
+        with np.errstate(over="ignore"):  # values beyond float32 become inf, refused by the value check
             array = np.asarray(value, dtype=np.float32)
     except (TypeError, ValueError):
         raise ValidationError({field: f"{field} must contain only numbers."}) from None
     if array.ndim != 1 or array.shape[0] != EMBEDDING_DIMENSIONS:
         actual = array.shape[0] if array.ndim == 1 else "x".join(map(str, array.shape))
         raise ValidationError({field: f"{field} has {actual} dimensions; expected {EMBEDDING_DIMENSIONS}."})
-    if not np.isfinite(array).all():
-        raise ValidationError({field: f"{field} contains non-finite values (NaN or infinity)."})
-    if not array.any():
-        raise ValidationError({field: f"{field} is the zero vector, which has no cosine similarity."})
     return array
+
+
+def _vector_problem(matrix: np.ndarray, field: str = "embedding") -> tuple[int, str] | None:
+    """The first row of `matrix` (one vector a row) that is non-finite or zero, with what is wrong."""
+    finite = np.isfinite(matrix).all(axis=1)
+    bad = np.flatnonzero(~(finite & matrix.any(axis=1)))
+    if not bad.size:
+        return None
+    row = int(bad[0])
+    if not finite[row]:
+        return row, f"{field} contains non-finite values (NaN or infinity)."
+    return row, f"{field} is the zero vector, which has no cosine similarity."
 
 
 def _clean_int(value: Any, field: str, low: int, high: int) -> int:
@@ -623,8 +652,24 @@ def search_text(
 
 # --- bulk import -------------------------------------------------------------------------------------
 
-_BULK_COLUMNS = ("source", "repository", "path", "content", "metadata", "sha", "embedding", "model")
-_BULK_TYPES = ["text", "text", "text", "text", "jsonb", "text", "vector", "text"]
+_BULK_FIELDS = frozenset(("source", "repository", "path", "content", "metadata", "sha", "embedding", "model"))
+_BULK_REQUIRED = ("source", "repository", "path", "content")
+# A field already in its column type's binary wire format (a vector, a uuid) is copied as "bytea": binary
+# COPY carries no type information, so psycopg passes the bytes on unchanged and the server reads them
+# with the column type's own receive function (vector_recv checks the dimensions and every value again).
+_WIRE = "bytea"
+_VECTOR_HEADER = struct.pack(">HH", EMBEDDING_DIMENSIONS, 0)
+
+
+class _BulkRow(NamedTuple):
+    source: str
+    repository: str
+    path: str
+    content: str
+    metadata: str  # JSON text
+    sha: str | None
+    embedding: memoryview | None  # the vector in PostgreSQL's binary format
+    model: str
 
 
 def bulk_upsert_documents(
@@ -634,31 +679,35 @@ def bulk_upsert_documents(
     progress: Callable[[int], None] | None = None,
 ) -> BulkUpsertCounts:
     """Upsert many documents (each row a mapping of source, repository, path, content and optionally
-    metadata, sha, embedding, model) through PostgreSQL binary COPY, `batch_size` rows at a time.
+    metadata, sha, embedding, model), `batch_size` rows at a time.
 
     Idempotent on (source, repository, path); within one batch the last row of a key wins. A row's
     embedding, when given, is stored as made from that row's content. Everything runs in one
     transaction: a bad row raises `ValidationError` naming it, and nothing is written. `progress` is
-    called with the number of rows processed after each batch."""
+    called with the number of rows processed after each batch.
+
+    Per batch: one `INSERT ... ON CONFLICT` of the documents (their fields sent as arrays), which tells
+    the documents it created from those it updated; the embeddings of created documents (nothing can
+    conflict with them) go straight into their table by binary COPY, any others through a temporary
+    table and an upsert that keeps an embedding unchanged when nothing about it changed."""
     batch_size = _clean_int(batch_size, "batch_size", 1, 100_000)
     totals = BulkUpsertCounts()
     processed = 0
     iterator = iter(rows)
     with transaction.atomic(), connection.cursor():
         raw = connection.connection  # the psycopg 3 connection under Django's cursor
-        _register_vector(raw)
-        with raw.cursor() as cursor:
-            cursor.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS vault_bulk_rows (source text, repository text, path text, "
-                "content text, metadata jsonb, sha text, embedding vector, model text) ON COMMIT DROP"
-            )
+        # The embeddings of new documents record a content hash made here; it must be the md5 of the
+        # bytes the database hashes (always the case with a UTF8 database).
+        hashes_here = raw.info.parameter_status("server_encoding") == "UTF8"
+        # Server-side binding: the batch's fields travel as parameters, not as SQL text to be parsed.
+        with psycopg.Cursor(raw) as cursor:
             while batch := list(itertools.islice(iterator, batch_size)):
                 cleaned = _clean_bulk_batch(batch, first_index=processed)
-                totals += _upsert_batch(cursor, cleaned)
+                totals += _write_batch(cursor, cleaned, hashes_here=hashes_here)
                 processed += len(batch)
                 if progress is not None:
                     progress(processed)
-            cursor.execute("DROP TABLE vault_bulk_rows")
+            cursor.execute("DROP TABLE IF EXISTS vault_bulk_vectors")
     return totals
 
 
@@ -669,17 +718,19 @@ def _register_vector(raw) -> None:
         register_vector(raw)
 
 
-def _clean_bulk_batch(batch: list[Mapping[str, Any]], *, first_index: int) -> list[tuple]:
-    by_key: dict[tuple[str, str, str], tuple] = {}
+def _clean_bulk_batch(batch: list[Mapping[str, Any]], *, first_index: int) -> list[_BulkRow]:
+    """The batch's rows validated, one per key (the last wins), sorted by key; vectors in wire format."""
+    by_key: dict[tuple[str, str, str], tuple[_BulkRow, int | None]] = {}
+    vectors: list[np.ndarray] = []
+    vector_offsets: list[int] = []
+    failure: tuple[int, ValidationError] | None = None
     for offset, row in enumerate(batch):
-        index = first_index + offset
         try:
             if not isinstance(row, Mapping):
                 raise ValidationError(f"must be a mapping, not {type(row).__name__}.")
-            unknown = set(row) - set(_BULK_COLUMNS)
-            if unknown:
-                raise ValidationError(f"unknown fields {', '.join(sorted(unknown))}.")
-            missing = [name for name in ("source", "repository", "path", "content") if name not in row]
+            if not _BULK_FIELDS.issuperset(row):
+                raise ValidationError(f"unknown fields {', '.join(sorted(set(row) - _BULK_FIELDS))}.")
+            missing = [name for name in _BULK_REQUIRED if name not in row]
             if missing:
                 raise ValidationError(f"missing {', '.join(missing)}.")
             key = (
@@ -687,73 +738,139 @@ def _clean_bulk_batch(batch: list[Mapping[str, Any]], *, first_index: int) -> li
                 _clean_repository(row["repository"]),
                 _clean_path(row["path"]),
             )
-            vector = row.get("embedding")
-            by_key[key] = (
+            cleaned = _BulkRow(
                 *key,
-                _clean_content(row["content"]),
-                _clean_metadata(row.get("metadata")),
-                _clean_sha(row.get("sha")),
-                None if vector is None else _clean_vector(vector),
-                _clean_model(row.get("model") or DEFAULT_EMBEDDING_MODEL),
+                content=_clean_content(row["content"]),
+                metadata=_metadata_json(row.get("metadata")),
+                sha=_clean_sha(row.get("sha")),
+                embedding=None,
+                model=_clean_model(row.get("model") or DEFAULT_EMBEDDING_MODEL),
             )
+            vector = row.get("embedding")
+            if vector is None:
+                by_key[key] = (cleaned, None)
+            else:
+                vectors.append(_vector_array(vector))
+                by_key[key] = (cleaned, len(vector_offsets))
+                vector_offsets.append(offset)
         except ValidationError as exc:
-            raise ValidationError(f"row {index}: {'; '.join(exc.messages)}") from None
+            failure = (offset, exc)
+            break
+    wire = None
+    if vectors:
+        # Each vector in PostgreSQL's binary format (header, then big-endian floats), written once into
+        # one buffer; the rows hold views of it. All the values are checked at once.
+        width = len(_VECTOR_HEADER) + 4 * EMBEDDING_DIMENSIONS
+        buffer = np.empty((len(vectors), width), dtype=np.uint8)
+        buffer[:, : len(_VECTOR_HEADER)] = np.frombuffer(_VECTOR_HEADER, dtype=np.uint8)
+        matrix = buffer[:, len(_VECTOR_HEADER) :].view(">f4")
+        np.stack(vectors, out=matrix)
+        problem = _vector_problem(matrix)
+        if problem and (failure is None or vector_offsets[problem[0]] < failure[0]):
+            failure = (vector_offsets[problem[0]], ValidationError({"embedding": problem[1]}))
+        wire = memoryview(buffer.reshape(-1))
+    if failure is not None:
+        offset, exc = failure
+        raise ValidationError(f"row {first_index + offset}: {'; '.join(exc.messages)}")
     # Sorted by key, so that concurrent imports lock rows in the same order.
-    return [by_key[key] for key in sorted(by_key)]
+    return [
+        row if vector is None else row._replace(embedding=wire[vector * width : (vector + 1) * width])
+        for row, vector in (by_key[key] for key in sorted(by_key))
+    ]
 
 
-def _upsert_batch(cursor, rows: list[tuple]) -> BulkUpsertCounts:
-    now = timezone.now()
-    cursor.execute("TRUNCATE vault_bulk_rows")
-    with cursor.copy(f"COPY vault_bulk_rows ({', '.join(_BULK_COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy:
-        copy.set_types(_BULK_TYPES)
-        for row in rows:
-            copy.write_row(row)
+def _new_ids(count: int) -> list[bytes]:
+    """`count` random (version 4) UUIDs, each as its 16 bytes."""
+    ids = np.frombuffer(bytearray(os.urandom(16 * count)), dtype=np.uint8).reshape(count, 16)
+    ids[:, 6] = (ids[:, 6] & 0x0F) | 0x40
+    ids[:, 8] = (ids[:, 8] & 0x3F) | 0x80
+    data = ids.tobytes()
+    return [data[start : start + 16] for start in range(0, len(data), 16)]
+
+
+def _write_batch(cursor, rows: list[_BulkRow], *, hashes_here: bool) -> BulkUpsertCounts:
+    ids = _new_ids(len(rows))
     cursor.execute(
         f"""
         WITH upserted AS (
-            INSERT INTO {_DOCUMENTS} AS d (id, created_at, updated_at, source, repository, path, content,
-                                           metadata, sha)
-            SELECT gen_random_uuid(), %(now)s, %(now)s, r.source, r.repository, r.path, r.content,
-                   r.metadata, r.sha
-              FROM vault_bulk_rows r
-             ORDER BY r.source, r.repository, r.path
+            INSERT INTO {_DOCUMENTS} AS d (id, source, repository, path, content, metadata, sha)
+            SELECT r.id::uuid, r.source, r.repository, r.path, r.content, r.metadata::jsonb, r.sha
+              FROM unnest(%b::text[], %b::text[], %b::text[], %b::text[], %b::text[], %b::text[],
+                          %b::text[]) AS r(id, source, repository, path, content, metadata, sha)
             ON CONFLICT (source, repository, path) DO UPDATE
                SET content = EXCLUDED.content, metadata = EXCLUDED.metadata, sha = EXCLUDED.sha,
                    updated_at = EXCLUDED.updated_at
              WHERE (d.content, d.metadata, d.sha)
                    IS DISTINCT FROM (EXCLUDED.content, EXCLUDED.metadata, EXCLUDED.sha)
-            RETURNING d.xmax = 0 AS created
+            RETURNING d.id, d.xmax = 0 AS created
         )
-        SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM upserted
+        SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created),
+               -- which documents are new, only when not all of them are
+               CASE WHEN count(*) FILTER (WHERE created) < %s THEN array_agg(id) FILTER (WHERE created) END
+          FROM upserted
         """,
-        {"now": now},
+        [[pk.hex() for pk in ids], *map(list, itertools.islice(zip(*rows, strict=True), 6)), len(rows)],
     )
-    created, updated = cursor.fetchone()
+    created, updated, created_ids = cursor.fetchone()
+    if created == len(rows):
+        new = [True] * len(rows)
+    else:
+        created_ids = {pk.bytes for pk in created_ids or ()}
+        new = [pk in created_ids for pk in ids]
+    with_vector = [
+        (pk, row, is_new) for pk, row, is_new in zip(ids, rows, new, strict=True) if row.embedding is not None
+    ]
+    fresh = [(pk, row) for pk, row, is_new in with_vector if is_new]
+    others = [row for _, row, is_new in with_vector if not is_new]
+    if not hashes_here:
+        others += [row for _, row in fresh]
+        fresh = []
     written = 0
-    if any(row[6] is not None for row in rows):
-        cursor.execute(
-            f"""
-            INSERT INTO {_EMBEDDINGS} AS e (id, created_at, updated_at, document_id, embedding, model,
-                                            content_hash)
-            SELECT gen_random_uuid(), %(now)s, %(now)s, d.id, r.embedding, r.model, d.content_hash
-              FROM vault_bulk_rows r
-             -- one unique-index lookup per row (OFFSET 0 keeps the nested loop): a hash join would read
-             -- the whole documents table for every batch
-             CROSS JOIN LATERAL (SELECT id, content_hash FROM {_DOCUMENTS} d
-                                  WHERE (d.source, d.repository, d.path) = (r.source, r.repository, r.path)
-                                 OFFSET 0) d
-             WHERE r.embedding IS NOT NULL
-             ORDER BY d.id
-            ON CONFLICT (document_id) DO UPDATE
-               SET embedding = EXCLUDED.embedding, model = EXCLUDED.model,
-                   content_hash = EXCLUDED.content_hash, updated_at = EXCLUDED.updated_at
-             WHERE (e.embedding, e.model, e.content_hash)
-                   IS DISTINCT FROM (EXCLUDED.embedding, EXCLUDED.model, EXCLUDED.content_hash)
-            """,
-            {"now": now},
-        )
-        written = cursor.rowcount
+    if fresh:
+        # Documents created by this statement: nothing else can have an embedding for them yet.
+        with cursor.copy(
+            f"COPY {_EMBEDDINGS} (document_id, embedding, model, content_hash) FROM STDIN (FORMAT BINARY)"
+        ) as copy:
+            copy.set_types([_WIRE, _WIRE, "text", "text"])
+            for pk, row in fresh:
+                copy.write_row((pk, row.embedding, row.model, content_hash(row.content)))
+        written += len(fresh)
+    if others:
+        written += _upsert_embeddings(cursor, others)
     return BulkUpsertCounts(
         created=created, updated=updated, unchanged=len(rows) - created - updated, embeddings_written=written
     )
+
+
+def _upsert_embeddings(cursor, rows: list[_BulkRow]) -> int:
+    """Upsert the embeddings of existing documents, keeping any that would not change."""
+    cursor.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS vault_bulk_vectors (source text, repository text, path text, "
+        "embedding vector, model text) ON COMMIT DROP"
+    )
+    cursor.execute("TRUNCATE vault_bulk_vectors")
+    with cursor.copy(
+        "COPY vault_bulk_vectors (source, repository, path, embedding, model) FROM STDIN (FORMAT BINARY)"
+    ) as copy:
+        copy.set_types(["text", "text", "text", _WIRE, "text"])
+        for row in rows:
+            copy.write_row((row.source, row.repository, row.path, row.embedding, row.model))
+    cursor.execute(
+        f"""
+        INSERT INTO {_EMBEDDINGS} AS e (document_id, embedding, model, content_hash)
+        SELECT d.id, r.embedding, r.model, d.content_hash
+          FROM vault_bulk_vectors r
+         -- one unique-index lookup per row (OFFSET 0 keeps the nested loop): a hash join would read
+         -- the whole documents table for every batch
+         CROSS JOIN LATERAL (SELECT id, content_hash FROM {_DOCUMENTS} d
+                              WHERE (d.source, d.repository, d.path) = (r.source, r.repository, r.path)
+                             OFFSET 0) d
+         ORDER BY d.id
+        ON CONFLICT (document_id) DO UPDATE
+           SET embedding = EXCLUDED.embedding, model = EXCLUDED.model,
+               content_hash = EXCLUDED.content_hash, updated_at = EXCLUDED.updated_at
+         WHERE (e.embedding, e.model, e.content_hash)
+               IS DISTINCT FROM (EXCLUDED.embedding, EXCLUDED.model, EXCLUDED.content_hash)
+        """
+    )
+    return cursor.rowcount

@@ -72,6 +72,35 @@ def test_bulk_upsert_with_new_content_and_its_embedding_is_fresh(db):
     assert set(states().values()) == {"fresh"}
 
 
+def test_bulk_upsert_of_a_batch_mixing_new_and_existing_documents_with_embeddings(db):
+    bulk_upsert_documents(rows(4, with_embeddings=True))
+    before = dict(Embedding.objects.values_list("document__path", "id"))
+    mixed = [*rows(2, content="v2 {i}", with_embeddings=True), *rows(2, start=2, with_embeddings=True)]
+    mixed += rows(3, start=4, content="new {i}", with_embeddings=True)  # f4..f6 are new
+
+    counts = bulk_upsert_documents(mixed)
+
+    assert counts == BulkUpsertCounts(created=3, updated=2, unchanged=2, embeddings_written=5)
+    assert set(states().values()) == {"fresh"} and len(states()) == 7
+    after = dict(Embedding.objects.values_list("document__path", "id"))
+    assert all(after[path] == pk for path, pk in before.items())  # upserted in place, not replaced
+    stored = Embedding.objects.get(document__path="f5.md")
+    np.testing.assert_allclose(stored.embedding, random_unit_vector(5), rtol=1e-6)
+    assert stored.content_hash == content_hash("new 5")
+
+
+def test_bulk_upsert_names_the_first_row_whose_vector_is_not_finite(db):
+    data = list(rows(6, with_embeddings=True))
+    for i in (2, 4):
+        data[i]["embedding"] = np.array(random_unit_vector(i), dtype=np.float32)
+        data[i]["embedding"][7] = np.nan
+    data[5]["source"] = "cvs"
+
+    with pytest.raises(ValidationError, match="row 2: embedding contains non-finite values"):
+        bulk_upsert_documents(data)
+    assert not Document.objects.exists()
+
+
 def test_bulk_upsert_keeps_the_last_row_of_a_repeated_key(db):
     data = [
         {"source": "local", "repository": "r", "path": "p", "content": "first"},
