@@ -29,6 +29,7 @@ TOPICS = [
     ("søgning", "semantisk søgning over dokumenter med pgvector"),
 ]
 EXTENSIONS = ["md", "py", "ts", "sql", "json"]
+CHUNK = 5_000  # documents loaded per round (their embeddings with them)
 
 
 def _embedder():
@@ -101,11 +102,14 @@ def seed(ctx: SeedContext) -> None:
             chunk = []
             for document in documents:
                 chunk.append(document)
-                if len(chunk) == 5_000:
+                if len(chunk) == CHUNK:
                     break
             load(ctx, models.Document, chunk, total=count)
-            load(ctx, models.Embedding, embeddings, total=count)
-            embeddings.clear()
+            # Embeddings are made 64 documents at a time, so some may belong to the next chunk's documents.
+            in_chunk = {document["id"] for document in chunk}
+            ready = [row for row in embeddings if row["document"] in in_chunk]
+            embeddings[:] = [row for row in embeddings if row["document"] not in in_chunk]
+            load(ctx, models.Embedding, ready, total=count)
             done += len(chunk)
             if not chunk:
                 break

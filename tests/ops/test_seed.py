@@ -299,3 +299,16 @@ def test_seeded_flow_rows_follow_the_services(db):
     services.finish_execution(execution=run, status=Execution.Status.COMPLETED)
     workflow.refresh_from_db()
     assert workflow.execution_count == before + 1
+
+
+def test_vault_seed_in_chunks_smaller_than_an_embedding_batch_keeps_every_embedding(db, monkeypatch):
+    # `large` loads 5,000 documents per round while embedding 64 at a time: a round can end inside a
+    # batch, and the embeddings of the next round's documents must wait for them.
+    from tekupdb.seeding import vault as vault_seeder
+    from vault.models import Document, Embedding
+
+    monkeypatch.setattr(vault_seeder, "CHUNK", 30)
+
+    run_seed(size="small", apps=["vault"])
+
+    assert Document.objects.count() == Embedding.objects.count() == 50
