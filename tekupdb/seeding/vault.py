@@ -96,7 +96,10 @@ def seed(ctx: SeedContext) -> None:
 
     # Documents and embeddings go in chunks so that 100,000 vectors never sit in memory at once.
     documents = documents_with_embeddings()
-    with indexes_built_after(models.Embedding, enabled=count >= 10_000):
+    # Rebuilding the HNSW index beats inserting into it only for a big load: a repeat run, whose rows
+    # all exist already, keeps the index.
+    missing = count - models.Embedding.objects.count()
+    with indexes_built_after(models.Embedding, enabled=missing >= 10_000):
         done = 0
         while done < count:
             chunk = []
