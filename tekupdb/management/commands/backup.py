@@ -7,9 +7,9 @@ same database and schema selection.
 
 from django.core.management.base import BaseCommand, CommandError
 
+from shared.progress import ProgressBar
 from tekupdb.ops import pg
 from tekupdb.ops.backup import BackupError, create_backup
-from tekupdb.ops.progress import ProgressBar
 
 
 class Command(BaseCommand):

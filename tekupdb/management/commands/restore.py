@@ -7,9 +7,9 @@ against the manifest, so any failure leaves the database exactly as it was.
 
 from django.core.management.base import BaseCommand, CommandError
 
+from shared.progress import ProgressBar
 from tekupdb.ops import pg
 from tekupdb.ops.backup import BackupError
-from tekupdb.ops.progress import ProgressBar
 from tekupdb.ops.restore import restore_backup
 
 

@@ -9,7 +9,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tekupdb.ops.progress import ProgressBar
+from shared.progress import ProgressBar
 from tekupdb.seeding import SIZES, run_seed
 
 

@@ -9,11 +9,10 @@ so an interrupted run resumes where it stopped.
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from shared.progress import ProgressBar
 from vault import services
 from vault.embedders import EmbeddingError, get_embedder
 from vault.models import Source
-
-from ._progress import ProgressBar
 
 
 class Command(BaseCommand):

@@ -18,10 +18,9 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from shared.progress import ProgressBar
 from vault import services
 from vault.models import Source, SyncState
-
-from ._progress import ProgressBar
 
 BINARY_SNIFF_BYTES = 8192
 
