@@ -1,7 +1,6 @@
 import json
 
 import pytest
-from django.apps import apps
 from django.contrib import admin
 from django.urls import reverse
 
@@ -13,23 +12,6 @@ from shared.models import AuditLog
 MODELS = sorted(
     (model for model in admin.site._registry if model._meta.app_label == "flow"), key=lambda m: m.__name__
 )
-
-
-def test_every_flow_model_is_in_the_admin():
-    assert set(MODELS) == set(apps.get_app_config("flow").get_models())
-    assert len(MODELS) == 9
-
-
-@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
-def test_admin_pages_answer(admin_client, model):
-    obj = getattr(factories, f"{model.__name__}Factory")()
-    info = model._meta.app_label, model._meta.model_name
-    changelist = reverse("admin:{}_{}_changelist".format(*info))
-
-    assert admin_client.get(changelist).status_code == 200
-    assert admin_client.get(changelist, {"q": str(obj)[:20]}).status_code == 200
-    assert admin_client.get(reverse("admin:{}_{}_add".format(*info))).status_code == 200
-    assert admin_client.get(reverse("admin:{}_{}_change".format(*info), args=[obj.pk])).status_code == 200
 
 
 def test_workflow_counters_and_status_are_read_only(admin_client):
