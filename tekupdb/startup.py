@@ -10,7 +10,7 @@ from pathlib import Path
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 
 DEFAULT_ADMIN_EMAIL = "admin@tekup.local"
 PASSWORD_FILE_NAME = "admin-password.txt"
@@ -40,7 +40,10 @@ def ensure_admin_login(*, debug: bool) -> AdminLogin:
     email = os.environ.get("DJANGO_SUPERUSER_EMAIL", "").strip().lower() or DEFAULT_ADMIN_EMAIL
     env_password = os.environ.get("DJANGO_SUPERUSER_PASSWORD", "")
     with transaction.atomic():
-        user = User.objects.select_for_update().filter(email=email).first()
+        # Two `start`s at once must not both create the user (or both write the password file).
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('tekupdb.start.admin-login'))")
+        user = User.objects.filter(email=email).first()
         created = user is None
         if env_password:
             if created:

@@ -78,3 +78,25 @@ def test_healthz_answers_ok_after_a_round_trip(client, db):
 
     assert response.status_code == 200
     assert response.json()["status"] == "ok"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_starts_create_one_superuser_and_agree_on_its_password(data_dir):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    def login():
+        try:
+            return startup.ensure_admin_login(debug=True)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        logins = list(pool.map(lambda _: login(), range(4)))
+
+    password = (data_dir / "admin-password.txt").read_text().strip()
+    assert User.objects.count() == 1
+    assert User.objects.get().check_password(password)
+    assert sum(login.created for login in logins) == 1
+    assert all(password in login.message for login in logins)
