@@ -27,6 +27,8 @@ class TekupdbConfig(AppConfig):
 
         from . import checks  # noqa: F401 - registers the system checks
 
+        # post_migrate is sent per app with models (tekupdb has none); each pass costs two catalog queries
+        # and creates only what is missing.
         post_migrate.connect(install_updated_at_triggers, dispatch_uid="tekupdb-updated-at-triggers")
 
         if settings.DATABASES["default"].get("EMBEDDED_DATA_DIR"):
