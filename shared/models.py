@@ -11,7 +11,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.contrib.postgres.functions import RandomUUID
 from django.db import models
-from django.db.models.functions import Now
+from django.db.models.functions import Lower, Now
 from django.utils import timezone
 
 
@@ -83,6 +83,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         db_table = 'shared"."users'
         ordering = ["email"]
+        constraints = [
+            # The services store emails in lower case; the database holds plain-SQL writers to it too.
+            models.UniqueConstraint(Lower("email"), name="users_email_ci_unique"),
+        ]
 
     def __str__(self):
         return self.email

@@ -27,7 +27,8 @@ def create_user(*, email: str, name: str, password: str | None = None, is_staff:
     if password is not None:
         password_validation.validate_password(password, user)
     user.set_password(password)
-    user.full_clean(exclude=["password"], validate_unique=False)
+    # Uniqueness (also of the email in any case) is the database's: see the IntegrityError below.
+    user.full_clean(exclude=["password"], validate_unique=False, validate_constraints=False)
     try:
         with transaction.atomic():
             user.save(force_insert=True)

@@ -5,6 +5,7 @@ import uuid
 import django.contrib.postgres.functions
 import django.db.models.deletion
 import django.db.models.functions.datetime
+import django.db.models.functions.text
 import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
@@ -144,5 +145,12 @@ class Migration(migrations.Migration):
                 "ordering": ["-created_at"],
                 "indexes": [models.Index(fields=["created_at"], name="shared_audit_created_idx")],
             },
+        ),
+        # Nothing had landed when this was added, so it belongs to the initial migration.
+        migrations.AddConstraint(
+            model_name="user",
+            constraint=models.UniqueConstraint(
+                django.db.models.functions.text.Lower("email"), name="users_email_ci_unique"
+            ),
         ),
     ]

@@ -59,3 +59,13 @@ def test_log_event_refuses_non_dict_metadata(db):
     with pytest.raises(ValidationError, match="metadata"):
         log_event(action="x", resource_type="y", resource_id=1, metadata=["not", "a", "dict"])
     assert not AuditLog.objects.exists()
+
+
+def test_the_database_refuses_an_email_that_differs_only_in_case(db):
+    from django.db import IntegrityError, transaction
+
+    create_user(email="case@tekup.dk", name="Lower")
+
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("""INSERT INTO "shared"."users" (email, name) VALUES ('Case@Tekup.dk', 'SQL')""")
+    assert User.objects.count() == 1
