@@ -25,9 +25,3 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch):
     return Clock(monkeypatch, dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC))
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """admin_client's superuser is created per test: PBKDF2's 1,000,000 rounds would dominate the run."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -50,5 +50,3 @@ def offline_embedder_settings(settings):
     settings.VAULT_EMBEDDER = "offline"
     settings.VAULT_SEARCH_EXACT_MAX_ROWS = 2000
     settings.VAULT_SEARCH_EF_SEARCH = 100
-    # admin_client's superuser: a fast hasher (the default one costs most of a second per test here).
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
