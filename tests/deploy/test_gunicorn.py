@@ -187,9 +187,14 @@ def test_unhashed_static_names_are_cached_briefly(server):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_staff_log_in_through_the_tls_proxy(server):
+def test_staff_log_in_through_the_tls_proxy(server, settings):
     """Secure cookies, CSRF and the proxy header together: a browser login over HTTPS works."""
+    from django.conf import global_settings
+
     from shared.services import create_user
+
+    # gunicorn runs the production hashers: the user's hash must be one of theirs, not the tests' fast one.
+    settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS
 
     create_user(email="ops@tekup.dk", name="Ops", password="a-long-test-passw0rd", is_staff=True)
     headers, page = login_page(server)
