@@ -123,7 +123,7 @@ def _move_action(stage: str, label: str):
         _report(modeladmin, request, done, errors, f"deal(s) moved to {stage}")
 
     action.__name__ = f"move_to_{stage}"
-    return admin.action(description=label)(action)
+    return admin.action(permissions=["change"], description=label)(action)
 
 
 @admin.register(Deal)
@@ -162,7 +162,7 @@ class DealAdmin(TekupModelAdmin):
         # An existing deal changes stage through the actions (services.move_deal / reopen_deal).
         return ["stage", *fields] if obj is not None else fields
 
-    @admin.action(description="Reopen (into negotiation)")
+    @admin.action(permissions=["change"], description="Reopen (into negotiation)")
     def reopen(self, request, queryset):
         done, errors = 0, []
         for deal in queryset:

@@ -151,19 +151,19 @@ class WorkflowAdmin(TekupModelAdmin):
     inlines = [ScheduleInline]
     actions = ["activate", "pause", "archive", "execute_now"]
 
-    @admin.action(description="Activate")
+    @admin.action(permissions=["change"], description="Activate")
     def activate(self, request, queryset):
         _run_on_each(self, request, queryset, lambda w: services.activate_workflow(workflow=w), "activated")
 
-    @admin.action(description="Pause")
+    @admin.action(permissions=["change"], description="Pause")
     def pause(self, request, queryset):
         _run_on_each(self, request, queryset, lambda w: services.pause_workflow(workflow=w), "paused")
 
-    @admin.action(description="Archive")
+    @admin.action(permissions=["change"], description="Archive")
     def archive(self, request, queryset):
         _run_on_each(self, request, queryset, lambda w: services.archive_workflow(workflow=w), "archived")
 
-    @admin.action(description="Execute now")
+    @admin.action(permissions=["change"], description="Execute now")
     def execute_now(self, request, queryset):
         def run(workflow):
             services.execute_workflow(workflow=workflow, triggered_by=f"admin:{request.user.get_username()}")
@@ -271,7 +271,7 @@ class ExecutionAdmin(TekupModelAdmin):
         obj.pk, obj.started_at, obj.status = started.pk, started.started_at, started.status
         obj._state.adding = False
 
-    @admin.action(description="Cancel running executions")
+    @admin.action(permissions=["change"], description="Cancel running executions")
     def cancel(self, request, queryset):
         _run_on_each(
             self,
@@ -432,13 +432,6 @@ class VariableAdmin(TekupModelAdmin):
     search_fields = ["key", "description", "workflow__name"]
     list_select_related = ["workflow"]
     autocomplete_fields = ["workflow"]
-
-    def get_secret_fields(self, request, obj=None):
-        # The form's plaintext field is not named like a secret: keep a secret's value out of the audit
-        # log, nor its encrypted token (a deleted row is logged field by field).
-        if obj is not None and obj.is_secret:
-            return (*super().get_secret_fields(request, obj), "plain_value", "value")
-        return super().get_secret_fields(request, obj)
 
     @admin.display(description="value")
     def shown_value(self, variable):

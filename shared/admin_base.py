@@ -1,9 +1,8 @@
 """Base classes for every ModelAdmin and inline of the project.
 
 Every app's admin subclasses these, so that project-wide admin behaviour lives in one place:
-- the audit trail: each add, change and delete (of the object and of its inlines) is written to
-  shared.audit_logs with the user and the changed fields, before → after, secrets masked
-  (`secret_fields` names extra secret fields beyond those whose name says key/secret/password/token);
+- the History page of every object shows the database audit of its row (shared.audit: every write,
+  whoever made it) as a table of field, before, after; the admin itself writes no audit;
 - big tables: the paginator never counts a whole table, the changelist skips Django's second
   full count, plain-column list filters take their choices from PostgreSQL's statistics, and foreign
   keys shown in `list_display` are fetched in the same query (no N+1);
@@ -14,13 +13,14 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
-from django.db import models, router, transaction
+from django.db import models, router
+from django.template.response import TemplateResponse
 
-from . import admin_audit
 from .admin_filters import EstimatedValuesFieldListFilter
 from .paginator import EXACT_COUNT_BELOW, EstimatedCountPaginator, table_row_estimate
 
 AUDIT_TABLE = "audit_logs"
+HISTORY_ENTRIES = 100
 
 
 def is_audit_table(model) -> bool:
@@ -46,17 +46,7 @@ def without_date_hierarchy(changelist_class: type[ChangeList]) -> type[ChangeLis
     return BigTableChangeList
 
 
-class AuditedAdminMixin:
-    """The audit trail, shared by ModelAdmins and inlines (which save through their parent)."""
-
-    secret_fields: tuple[str, ...] = ()
-
-    def get_secret_fields(self, request, obj=None) -> tuple[str, ...]:
-        """Fields whose values never reach the audit log (besides the ones named like secrets)."""
-        return tuple(self.secret_fields)
-
-
-class TekupModelAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class TekupModelAdmin(admin.ModelAdmin):
     """Base ModelAdmin: subclass this for every model registered in the admin."""
 
     list_per_page = 50
@@ -145,63 +135,30 @@ class TekupModelAdmin(AuditedAdminMixin, admin.ModelAdmin):
                 filters.append((self.date_hierarchy, admin.DateFieldListFilter))
         return filters
 
-    # --- the audit trail ----------------------------------------------------------------------------
+    # --- history: the database audit of the row ---------------------------------------------------
 
-    def save_model(self, request, obj, form, change):
-        secret = self.get_secret_fields(request, obj)
-        changes = admin_audit.form_changes(form, adding=not change, secret_fields=secret)
-        super().save_model(request, obj, form, change)
-        if change and not changes:
-            return  # saved without changing a field: nothing happened worth recording
-        admin_audit.record(user=request.user, action="change" if change else "add", obj=obj, changes=changes)
+    object_history_template = "admin/tekupdb/object_history.html"
 
-    def delete_model(self, request, obj):
-        with transaction.atomic(using=router.db_for_write(self.model)):
-            snapshot = admin_audit.object_snapshot(obj, secret_fields=self.get_secret_fields(request, obj))
-            admin_audit.record(user=request.user, action="delete", obj=obj, changes=snapshot)
-            super().delete_model(request, obj)
+    def history_view(self, request, object_id, extra_context=None):
+        """Django's History page (its log of admin edits) with the audit of the row: every write to it,
+        newest first, each as a table of field, before, after."""
+        from .services import audit_trail
 
-    def delete_queryset(self, request, queryset):
-        with transaction.atomic(using=router.db_for_write(self.model)):
-            for obj in queryset:
-                snapshot = admin_audit.object_snapshot(
-                    obj, secret_fields=self.get_secret_fields(request, obj)
-                )
-                admin_audit.record(user=request.user, action="delete", obj=obj, changes=snapshot)
-            super().delete_queryset(request, queryset)
-
-    def save_formset(self, request, form, formset, change):
-        """Save an inline formset and record each of its rows that was added, changed or deleted."""
-        inline = next(
-            (i for i in self.get_inline_instances(request, form.instance) if i.model is formset.model), None
-        )
-        secret = inline.get_secret_fields(request, form.instance) if inline is not None else ()
-        saved = []
-        for inline_form in formset.forms:
-            adding = inline_form.instance._state.adding
-            if inline_form in formset.deleted_forms:
-                if not adding:  # recorded now, while the row still has its primary key
-                    snapshot = admin_audit.object_snapshot(inline_form.instance, secret_fields=secret)
-                    admin_audit.record(
-                        user=request.user,
-                        action="delete",
-                        obj=inline_form.instance,
-                        changes=snapshot,
-                        parent=form.instance,
-                    )
-            elif inline_form.has_changed():
-                changes = admin_audit.form_changes(inline_form, adding=adding, secret_fields=secret)
-                saved.append(("add" if adding else "change", inline_form.instance, changes))
-        super().save_formset(request, form, formset, change)
-        for action, obj, changes in saved:
-            admin_audit.record(
-                user=request.user, action=action, obj=obj, changes=changes, parent=form.instance
-            )
+        response = super().history_view(request, object_id, extra_context)
+        if isinstance(response, TemplateResponse) and response.context_data.get("object") is not None:
+            obj = response.context_data["object"]
+            entries = audit_trail(instance=obj, limit=HISTORY_ENTRIES)
+            response.context_data["audit_entries"] = [
+                (entry, [(field, pair[0], pair[1]) for field, pair in sorted(entry.changes.items())])
+                for entry in entries
+            ]
+            response.context_data["audit_limit"] = HISTORY_ENTRIES
+        return response
 
 
-class TekupTabularInline(AuditedAdminMixin, admin.TabularInline):
+class TekupTabularInline(admin.TabularInline):
     extra = 0
 
 
-class TekupStackedInline(AuditedAdminMixin, admin.StackedInline):
+class TekupStackedInline(admin.StackedInline):
     extra = 0

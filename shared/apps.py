@@ -6,3 +6,13 @@ class SharedConfig(AppConfig):
     schema = "shared"
     verbose_name = "Shared — users and audit"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from django.db.backends.signals import connection_created
+
+        from . import audit, signals  # noqa: F401 - signals registers the lockout receiver
+
+        # Framework hooks (see shared.audit): the audit triggers join every model's migrations, and
+        # every database connection carries the acting user to them.
+        audit.register_audit_triggers()
+        connection_created.connect(audit.install_actor_wrapper, dispatch_uid="tekup-audit-actor")

@@ -99,20 +99,38 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 class AuditLog(TekupModel):
-    """An event worth remembering: who did what to which resource."""
+    """One audited write (by the triggers of shared.audit) or one event (`shared.services.log_event`).
 
-    user = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_logs"
-    )
+    Trigger entries: `action` is insert, update or delete; `schema_name`.`table_name` and `resource_id`
+    name the row; `changes` is `{column: [before, after]}`. The actor's email (or `sql:<role>`) is stored
+    on the entry itself, and its id without a foreign key: deleting the user keeps both.
+    """
+
+    # Column `user_id` as in the original schema (a uuid without a foreign key).
+    actor_id = models.UUIDField(null=True, blank=True, db_column="user_id")
+    actor = models.CharField(max_length=255, blank=True, default="", db_default="")
     action = models.CharField(max_length=100)
     resource_type = models.CharField(max_length=100)
     resource_id = models.CharField(max_length=255)
+    schema_name = models.CharField(max_length=63, blank=True, default="", db_default="")
+    table_name = models.CharField(max_length=63, blank=True, default="", db_default="")
+    changes = models.JSONField(default=dict, db_default={}, blank=True)
     metadata = models.JSONField(default=dict, db_default={}, blank=True)
 
     class Meta:
         db_table = 'shared"."audit_logs'
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["created_at"], name="shared_audit_created_idx")]
+        indexes = [
+            models.Index(fields=["created_at"], name="shared_audit_created_idx"),
+            models.Index(fields=["resource_id", "-created_at"], name="shared_audit_resource_idx"),
+        ]
+        # The dashboard's figures (sizes, versions, backups) are shown to holders of this permission only.
+        permissions = [("view_dashboard", "Can view the database dashboard")]
 
     def __str__(self):
         return f"{self.action} {self.resource_type} {self.resource_id}"
+
+    @property
+    def at(self):
+        """When it happened (an aware datetime)."""
+        return self.created_at

@@ -26,6 +26,13 @@ def describe_app(app_label: str) -> tuple[str, str, str]:
     return name, getattr(config, "schema", "public"), description
 
 
+DASHBOARD_PERMISSION = "shared.view_dashboard"
+
+
+def can_view_dashboard(user) -> bool:
+    return user.is_active and user.has_perm(DASHBOARD_PERMISSION)
+
+
 class TekupAdminSite(admin.AdminSite):
     site_header = "Tekup Database"
     site_title = "Tekup Database"
@@ -43,7 +50,9 @@ class TekupAdminSite(admin.AdminSite):
     def index(self, request, extra_context=None):
         from . import dashboard
 
-        context = {"dashboard": dashboard.build_dashboard(user=request.user), **(extra_context or {})}
+        # The figures (sizes, versions, backup folder) need a permission of their own (auditors have it).
+        board = dashboard.build_dashboard(user=request.user) if can_view_dashboard(request.user) else None
+        context = {"dashboard": board, **(extra_context or {})}
         return super().index(request, extra_context=context)
 
 

@@ -235,7 +235,7 @@ class SyncStatusAdmin(TekupModelAdmin):
     readonly_fields = ("last_sync_at", "created_at", "updated_at")
     actions = ("mark_for_resync",)
 
-    @admin.action(description="Mark for resync (status pending, error cleared)")
+    @admin.action(permissions=["change"], description="Mark for resync (status pending, error cleared)")
     def mark_for_resync(self, request, queryset):
         count = services.request_resync(sync_statuses=queryset)
         self.message_user(request, f"{count} marked for resync.", messages.SUCCESS)

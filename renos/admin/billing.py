@@ -179,13 +179,13 @@ class InvoiceAdmin(TekupModelAdmin):
         if _is_draft(form.instance):
             services.recalculate_invoice(invoice=form.instance)
 
-    @admin.action(description="Mark sent")
+    @admin.action(permissions=["change"], description="Mark sent")
     def mark_sent(self, request, queryset):
         run_service_action(
             self, request, queryset, lambda i: services.mark_invoice_sent(invoice=i), "Marked sent"
         )
 
-    @admin.action(description="Mark reminder sent")
+    @admin.action(permissions=["change"], description="Mark reminder sent")
     def mark_reminder_sent(self, request, queryset):
         run_service_action(
             self,
@@ -195,7 +195,9 @@ class InvoiceAdmin(TekupModelAdmin):
             "Reminders recorded",
         )
 
-    @admin.action(description="Mark paid (the outstanding amount, by the payment method chosen)")
+    @admin.action(
+        permissions=["change"], description="Mark paid (the outstanding amount, by the payment method chosen)"
+    )
     def mark_paid(self, request, queryset):
         method = request.POST.get("payment_method") or PaymentMethod.BANK_TRANSFER
         run_service_action(
@@ -206,7 +208,7 @@ class InvoiceAdmin(TekupModelAdmin):
             "Marked paid",
         )
 
-    @admin.action(description="Cancel")
+    @admin.action(permissions=["change"], description="Cancel")
     def cancel(self, request, queryset):
         run_service_action(self, request, queryset, lambda i: services.cancel_invoice(invoice=i), "Cancelled")
 

@@ -72,13 +72,13 @@ class BookingAdmin(TekupModelAdmin):
             pause.save()
         formset.save_m2m()
 
-    @admin.action(description="Start the timer")
+    @admin.action(permissions=["change"], description="Start the timer")
     def start_timer(self, request, queryset):
         run_service_action(
             self, request, queryset, lambda b: services.start_timer(booking=b), "Timers started"
         )
 
-    @admin.action(description="Stop the timer")
+    @admin.action(permissions=["change"], description="Stop the timer")
     def stop_timer(self, request, queryset):
         run_service_action(
             self, request, queryset, lambda b: services.stop_timer(booking=b), "Timers stopped"

@@ -1,4 +1,4 @@
-"""A second admin site for the inline audit tests: groups with their members as an inline."""
+"""A second admin site for the inline audit test: groups with their members as an inline."""
 
 from django.contrib import admin
 from django.contrib.auth.models import Group
@@ -12,7 +12,6 @@ site = admin.AdminSite(name="inline_test_admin")
 
 class MembershipInline(TekupTabularInline):
     model = User.groups.through
-    secret_fields = ("user",)  # not secret, but lets the test see `secret_fields` reach inlines
 
 
 @admin.register(Group, site=site)
@@ -26,7 +25,6 @@ class PlainUserAdmin(TekupModelAdmin):
     fields = ["email", "name", "is_staff"]
     list_display = ["email", "name"]
     date_hierarchy = "created_at"
-    secret_fields = ("name",)
 
 
 urlpatterns = [path("admin/", site.urls)]

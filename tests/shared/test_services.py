@@ -52,7 +52,7 @@ def test_log_event_records_user_and_metadata(db):
 
     stored = AuditLog.objects.get(pk=entry.pk)
     assert (stored.action, stored.resource_type, stored.resource_id) == ("export", "invoice", "42")
-    assert stored.user == user and stored.metadata == {"n": 1}
+    assert (stored.actor_id, stored.actor) == (user.pk, user.email) and stored.metadata == {"n": 1}
 
 
 def test_log_event_refuses_non_dict_metadata(db):

@@ -1,0 +1,19 @@
+"""Framework hooks of the shared app: django-axes' lockout goes into the audit."""
+
+from __future__ import annotations
+
+from axes.signals import user_locked_out
+from django.dispatch import receiver
+
+from .services import log_event
+
+
+@receiver(user_locked_out, dispatch_uid="tekup-audit-login-locked")
+def record_lockout(sender, request, username, ip_address, **kwargs):
+    """A login locked out by django-axes: one audit event naming the username and the address."""
+    log_event(
+        action="login.locked",
+        resource_type="shared.user",
+        resource_id=username or "",
+        metadata={"username": username, "ip_address": ip_address},
+    )
