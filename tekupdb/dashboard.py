@@ -262,10 +262,19 @@ def build_dashboard(*, user=None, now: datetime.datetime | None = None) -> Dashb
     edits = _section(
         dashboard,
         "admin edits",
-        lambda: hourly(AuditLog.objects.filter(action__startswith="admin."), field="created_at", since=since),
+        # Audited writes made by people (the admin, acting_as), not by plain SQL of the services.
+        lambda: hourly(
+            AuditLog.objects.filter(action__in=["insert", "update", "delete"])
+            .exclude(actor="")
+            .exclude(actor__startswith="sql:"),
+            field="created_at",
+            since=since,
+        ),
     )
     if edits:
-        dashboard.charts["admin_edits"] = charts.column_chart(edits, title="Admin edits per hour, last 24 h")
+        dashboard.charts["admin_edits"] = charts.column_chart(
+            edits, title="Changes by staff per hour, last 24 h"
+        )
     if dashboard.billy and dashboard.billy["rate_limit_per_hour"]:
         dashboard.charts["billy_requests"] = charts.column_chart(
             dashboard.billy["rate_limit_per_hour"], title="Billy API requests per hour, last 24 h"

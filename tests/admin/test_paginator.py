@@ -99,7 +99,7 @@ def test_a_count_within_the_timeout_restores_the_previous_timeout(db, audit_rows
     ("queryset", "expected"),
     [
         (lambda: AuditLog.objects.all(), True),
-        (lambda: AuditLog.objects.order_by("action").select_related("user"), True),
+        (lambda: AuditLog.objects.order_by("action"), True),
         (lambda: AuditLog.objects.filter(action="x"), False),
         (lambda: AuditLog.objects.distinct(), False),
         (lambda: AuditLog.objects.all()[:5], False),
@@ -126,7 +126,8 @@ def test_list_filter_choices_of_a_big_table_come_from_statistics(
 def test_changelist_query_count_does_not_grow_with_rows(admin_client, admin_user):
     def page_queries(n: int) -> int:
         AuditLog.objects.bulk_create(
-            AuditLog(action="a", resource_type="t", resource_id=str(i), user=admin_user) for i in range(n)
+            AuditLog(action="a", resource_type="t", resource_id=str(i), actor=admin_user.email)
+            for i in range(n)
         )
         with CaptureQueriesContext(connection) as queries:
             assert admin_client.get(CHANGELIST).status_code == 200

@@ -3,6 +3,7 @@ import json
 
 import pytest
 from django.contrib import admin
+from django.contrib.auth.models import Group
 from django.db import connection
 from django.utils import timezone
 
@@ -51,6 +52,7 @@ def test_index_shows_the_dashboard(admin_client):
 
 
 def test_row_counts_are_exact_for_small_tables_and_estimated_for_big(db, staff_user):
+    AuditLog.objects.all().delete()  # the audit of staff_user's creation
     AuditLog.objects.bulk_create(
         AuditLog(action="a", resource_type="t", resource_id=str(i)) for i in range(40)
     )
@@ -96,6 +98,28 @@ def test_admin_edits_per_hour_are_zero_filled(db):
     by_hour = {hour: value for hour, value in series}
     assert by_hour[datetime.datetime(2026, 3, 1, 12, tzinfo=datetime.UTC)] == 2
     assert by_hour[datetime.datetime(2026, 3, 1, 10, tzinfo=datetime.UTC)] == 1
+
+
+def test_the_dashboard_needs_its_own_permission(client, db):
+    from django.contrib.auth.models import Permission
+
+    from tekupdb.groups import AUDITORS, setup_groups
+
+    clerk = create_user(email="clerk@tekup.dk", name="Clerk", password="a-long-test-passw0rd", is_staff=True)
+    client.force_login(clerk)
+    response = client.get("/admin/")
+    assert response.status_code == 200 and response.context["dashboard"] is None
+    page = response.content.decode()
+    assert 'id="tekup-dashboard"' not in page and "pgvector" not in page
+
+    setup_groups()
+    auditors = Group.objects.get(name=AUDITORS)
+    assert auditors.permissions.filter(codename="view_dashboard").exists()
+    clerk.groups.add(auditors)
+    clerk = type(clerk).objects.get(pk=clerk.pk)  # permissions are cached per user object
+    client.force_login(clerk)
+    assert client.get("/admin/").context["dashboard"] is not None
+    assert Permission.objects.filter(codename="view_dashboard", content_type__app_label="shared").exists()
 
 
 def test_the_billy_section_needs_billy_permissions(db):

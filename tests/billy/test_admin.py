@@ -15,7 +15,7 @@ from billy.factories import (
 )
 from billy.models import CachedInvoice, Organization, OrganizationUser, ToolAuditLog
 from billy.services import create_organization, get_api_key
-from shared import admin_audit
+from shared import audit
 from shared.models import AuditLog
 
 SECRET = "billy-secret-4f9c2a7e"
@@ -111,9 +111,9 @@ def test_adding_an_organization_encrypts_the_write_only_key(admin_client, db):
     assert get_api_key(organization=organization) == SECRET
     assert OrganizationUser.objects.get(organization=organization).role == "admin"
     assert SECRET not in str(list(LogEntry.objects.values_list("change_message", flat=True)))
-    audit = AuditLog.objects.get(action="admin.add", resource_id=str(organization.pk))
-    assert SECRET not in str(audit.metadata) and organization.billy_api_key not in str(audit.metadata)
-    assert audit.metadata["changes"]["new_billy_api_key"]["after"] == admin_audit.MASK
+    entry = AuditLog.objects.get(action="insert", resource_id=str(organization.pk))
+    assert SECRET not in str(entry.changes) and organization.billy_api_key not in str(entry.changes)
+    assert entry.changes["billy_api_key"] == [None, audit.CHANGED]
 
 
 def test_a_refused_add_form_does_not_echo_the_key(admin_client, secret_org):
@@ -168,11 +168,11 @@ def test_the_rotate_key_form_replaces_the_key(admin_client, secret_org):
     assert get_api_key(organization=secret_org) == "brand-new-key"
     entry = LogEntry.objects.get(object_id=str(secret_org.pk))
     assert "brand-new-key" not in entry.change_message and "Rotated" in entry.get_change_message()
-    audit = AuditLog.objects.get(action="admin.change", resource_id=str(secret_org.pk))
-    assert "brand-new-key" not in str(audit.metadata)
-    assert audit.metadata["changes"] == {
-        "billy_api_key": {"before": admin_audit.MASK, "after": admin_audit.MASK}
-    }
+    entry = AuditLog.objects.filter(action="update", resource_id=str(secret_org.pk)).first()
+    stored = Organization.objects.get(pk=secret_org.pk).billy_api_key
+    assert "brand-new-key" not in str(entry.changes) and stored not in str(entry.changes)
+    assert entry.changes["billy_api_key"] == [audit.CHANGED, audit.CHANGED]
+    assert entry.actor == "admin@example.com"
 
 
 def test_the_rotate_key_form_refuses_a_bad_key_without_echoing_it(admin_client, secret_org):

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from flow import factories, services
 from flow.models import Execution, Schedule, Variable, Webhook, Workflow
-from shared import crypto
+from shared import audit, crypto
 from shared.models import AuditLog
 
 MODELS = sorted(
@@ -143,10 +143,11 @@ def test_a_secret_variable_value_never_reaches_the_audit_log(admin_client, secre
     )
 
     assert response.status_code == 302
-    entry = AuditLog.objects.get(resource_type="flow.variable")
-    logged = json.dumps(entry.metadata)
-    assert "ny-hemmelighed" not in logged and "gammel-hemmelighed" not in logged
-    assert entry.metadata["changes"]["plain_value"]["after"] == "********"
+    stored = Variable.objects.get(key="smtp").value
+    entry = AuditLog.objects.filter(resource_type="flow.variables").first()
+    logged = json.dumps(list(AuditLog.objects.values_list("changes", flat=True)))
+    assert "ny-hemmelighed" not in logged and "gammel-hemmelighed" not in logged and stored not in logged
+    assert entry.changes["value"][1] == audit.CHANGED
 
 
 def test_deleting_a_secret_variable_logs_no_token(admin_client):
@@ -154,9 +155,9 @@ def test_deleting_a_secret_variable_logs_no_token(admin_client):
 
     admin_client.post(reverse("admin:flow_variable_delete", args=[variable.pk]), {"post": "yes"})
 
-    entry = AuditLog.objects.get(resource_type="flow.variable", action="admin.delete")
-    assert variable.value not in json.dumps(entry.metadata)
-    assert entry.metadata["changes"]["value"] == {"before": "********", "after": None}
+    entry = AuditLog.objects.get(resource_type="flow.variables", action="delete")
+    assert variable.value not in json.dumps(entry.changes)
+    assert entry.changes["value"] == [audit.CHANGED, None] and entry.changes["key"] == ["smtp", None]
 
 
 def test_a_plain_variable_value_is_audited(admin_client):
@@ -164,8 +165,8 @@ def test_a_plain_variable_value_is_audited(admin_client):
         reverse("admin:flow_variable_add"), {"key": "region", "type": "string", "plain_value": "DK"}
     )
 
-    entry = AuditLog.objects.get(resource_type="flow.variable")
-    assert entry.metadata["changes"]["plain_value"] == {"before": None, "after": "DK"}
+    entry = AuditLog.objects.get(resource_type="flow.variables")
+    assert entry.changes["value"][1] is not None and "DK" in str(entry.changes["value"][1])
 
 
 def test_duplicate_global_variable_is_refused_in_the_admin(admin_client):
