@@ -67,7 +67,9 @@ VECTOR_TYPES = {"VectorField", "HalfVectorField", "SparseVectorField", "BitField
 # Transaction-local settings the trigger functions read.
 ACTOR_SETTING = "tekup.actor"
 ACTOR_ID_SETTING = "tekup.actor_id"
-MODE_SETTING = "tekup.audit_mode"  # '' → row entries; 'summary:<label>' → one entry per statement
+# '' → one entry per row; 'summary:<label>' → one entry per statement; 'off' → none (restore only, which
+# records itself once its rows are verified: tekupdb.ops.restore).
+MODE_SETTING = "tekup.audit_mode"
 
 ROW_TRIGGER = "audit"
 STATEMENT_TRIGGER = "audit_summary"

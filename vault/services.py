@@ -35,6 +35,8 @@ from django.utils import timezone
 from pgvector import Vector
 from psycopg.types.json import Jsonb
 
+from shared.audit import summarised_audit
+
 from .embedders import Embedder, get_embedder
 from .models import (
     DEFAULT_EMBEDDING_MODEL,
@@ -694,7 +696,8 @@ def bulk_upsert_documents(
     totals = BulkUpsertCounts()
     processed = 0
     iterator = iter(rows)
-    with transaction.atomic(), connection.cursor():
+    # One audit entry per statement of a batch, not one per document (shared.audit.summarised_audit).
+    with summarised_audit("vault.bulk_upsert_documents"), connection.cursor():
         raw = connection.connection  # the psycopg 3 connection under Django's cursor
         # The embeddings of new documents record a content hash made here; it must be the md5 of the
         # bytes the database hashes (always the case with a UTF8 database).

@@ -100,10 +100,14 @@ $$;
 """
 
 # One statement of a summarised load (shared.audit.summarised_audit): one entry, no row values.
+# Mode 'off' (restore only) writes nothing here: the restored audit must match the backup's row counts.
 AUDIT_STATEMENT = r"""
 CREATE OR REPLACE FUNCTION shared.audit_statement(p_op text, p_schema text, p_table text)
 RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
+    IF current_setting('tekup.audit_mode', true) = 'off' THEN
+        RETURN;  -- a restore: it writes its own one entry once the restored rows are verified
+    END IF;
     INSERT INTO "shared"."audit_logs" (
         id, created_at, updated_at, user_id, actor, action, resource_type, resource_id,
         schema_name, table_name, changes, metadata

@@ -183,7 +183,7 @@ def restore_backup(
             # Drop and recreate every object of the backup; the roles' grants go with the dropped
             # objects, so they are granted again before the commit.
             restore_cmd += ["--clean", "--if-exists"]
-            prologue.write_text("")
+            prologue.write_text(AUDIT_OFF)
             epilogue.write_text(_verify_sql(expected) + "\n" + grants + "\n")
         else:
             # Some schemas: their tables are referenced from other schemas (everything points at
@@ -191,7 +191,7 @@ def restore_backup(
             # keys are DEFERRABLE INITIALLY DEFERRED, so references from outside are checked at the
             # commit, and a row that would point at nothing fails the whole restore.
             restore_cmd += ["--data-only", *[f"--schema={schema}" for schema in scope]]
-            prologue.write_text(_delete_sql(expected))
+            prologue.write_text(AUDIT_OFF + _delete_sql(expected))
             epilogue.write_text(_verify_sql(expected) + "\n")
         restore_cmd.append(str(backup.dump_path))
         psql_cmd = [
@@ -215,6 +215,8 @@ def restore_backup(
     ]
     if differences:
         raise BackupError("Row counts differ from the manifest after the restore: " + "; ".join(differences))
+    with pg.connect(params=params, connect_timeout=10) as conn:
+        _record_restore(conn, backup, scope)
     return RestoreResult(backup=backup, schemas=scope, counts=counts)
 
 
@@ -239,6 +241,21 @@ def _missing_extensions(conn, toc: list[str]) -> list[str]:
             wanted.add(line.split(" EXTENSION - ", 1)[1].split()[0])
     present = {row[0] for row in conn.execute("SELECT extname FROM pg_extension").fetchall()}
     return sorted(wanted - present)
+
+
+# The audit triggers (shared.audit) stay silent for the restore's own transaction (a transaction-local
+# setting): the restored rows are the backup's, and shared.audit_logs must come back with the manifest's
+# count. One entry records the restore instead, written once the counts are verified.
+AUDIT_OFF = "SELECT set_config('tekup.audit_mode', 'off', true);\n"
+
+
+def _record_restore(conn, backup: Backup, scope: list[str]) -> None:
+    conn.execute(
+        'INSERT INTO "shared"."audit_logs" (id, created_at, updated_at, action, resource_type, resource_id,'
+        " metadata) VALUES (gen_random_uuid(), clock_timestamp(), clock_timestamp(), 'restore', 'database',"
+        " '', %s::jsonb)",
+        [json.dumps({"backup": backup.dump_path.name, "schemas": scope})],
+    )
 
 
 def _delete_sql(expected: dict[str, int]) -> str:

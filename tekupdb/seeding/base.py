@@ -15,6 +15,8 @@ from django.db.backends.utils import split_identifier
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
+from shared.audit import summarised_audit
+
 NAMESPACE = uuid.UUID("6f1d3c52-7a4b-5e0f-9a61-2b8c4d7e9f10")
 # Demo data is laid out before this moment, so the same seed gives the same timestamps anywhere.
 EPOCH = dt.datetime(2025, 6, 1, 8, 0, tzinfo=dt.UTC)
@@ -108,7 +110,8 @@ def load(ctx: SeedContext, model, rows: Iterable[dict], *, total: int | None = N
         columns = [f.column for f in fields]
         ident_cols = sql.SQL(", ").join(sql.Identifier(c) for c in columns)
         target = sql.Identifier(schema, table)
-        with transaction.atomic(), connection.cursor() as cursor:
+        # One audit entry per statement, not per seeded row (shared.audit.summarised_audit).
+        with summarised_audit("seed"), connection.cursor() as cursor:
             pg_cursor = cursor.cursor
             # Dropped by hand too: inside an outer transaction (tests) ON COMMIT comes too late.
             pg_cursor.execute("DROP TABLE IF EXISTS pg_temp.seed_stage")
