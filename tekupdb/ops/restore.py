@@ -31,6 +31,8 @@ from pathlib import Path
 
 from django.conf import settings
 
+from shared.audit import current_actor
+
 from . import pg, roles
 from .backup import Backup, BackupError, manifest_path_for, sha256_of
 
@@ -250,11 +252,18 @@ AUDIT_OFF = "SELECT set_config('tekup.audit_mode', 'off', true);\n"
 
 
 def _record_restore(conn, backup: Backup, scope: list[str]) -> None:
+    """One audit entry for the restore, by the acting user (`restore --as`) or the database role."""
+    actor = current_actor()
     conn.execute(
-        'INSERT INTO "shared"."audit_logs" (id, created_at, updated_at, action, resource_type, resource_id,'
-        " metadata) VALUES (gen_random_uuid(), clock_timestamp(), clock_timestamp(), 'restore', 'database',"
-        " '', %s::jsonb)",
-        [json.dumps({"backup": backup.dump_path.name, "schemas": scope})],
+        'INSERT INTO "shared"."audit_logs" (id, created_at, updated_at, user_id, actor, action,'
+        " resource_type, resource_id, metadata)"
+        " VALUES (gen_random_uuid(), clock_timestamp(), clock_timestamp(), %s,"
+        " COALESCE(%s, 'sql:' || session_user), 'restore', 'database', '', %s::jsonb)",
+        [
+            actor.id if actor else None,
+            actor.email if actor else None,
+            json.dumps({"backup": backup.dump_path.name, "schemas": scope}),
+        ],
     )
 
 

@@ -10,6 +10,7 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand, CommandError
 
 from billy.services import prune_history
+from shared.commands import acting_as_email, add_as_argument
 
 _UNITS = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
 
@@ -30,9 +31,11 @@ class Command(BaseCommand):
             "--older-than", default="30d", help="Age to keep, as 30d, 12h, 90m or 3600s (default 30d)."
         )
         parser.add_argument("--dry-run", action="store_true", help="Count what would go; delete nothing.")
+        add_as_argument(parser)
 
     def handle(self, *args, older_than: str = "30d", dry_run: bool = False, **options):
-        counts = prune_history(older_than=parse_age(older_than), dry_run=dry_run)
+        with acting_as_email(options.get("as_email")):
+            counts = prune_history(older_than=parse_age(older_than), dry_run=dry_run)
         verb = "Would delete" if dry_run else "Deleted"
         message = (
             f"{verb} {counts['rate_limits']} rate-limit windows and {counts['usage_metrics']} usage rows "

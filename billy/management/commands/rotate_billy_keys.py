@@ -9,6 +9,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
 from billy.services import reencrypt_api_keys
+from shared.commands import acting_as_email, add_as_argument
 from shared.crypto import DecryptionError
 
 
@@ -19,10 +20,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="Count the keys that need re-encryption; change nothing."
         )
+        add_as_argument(parser)
 
     def handle(self, *args, dry_run: bool = False, **options):
         try:
-            result = reencrypt_api_keys(dry_run=dry_run)
+            with acting_as_email(options.get("as_email")):
+                result = reencrypt_api_keys(dry_run=dry_run)
         except (DecryptionError, ImproperlyConfigured) as exc:
             raise CommandError(str(exc)) from None
         if dry_run:

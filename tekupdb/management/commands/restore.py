@@ -7,6 +7,7 @@ against the manifest, so any failure leaves the database exactly as it was.
 
 from django.core.management.base import BaseCommand, CommandError
 
+from shared.commands import acting_as_email, add_as_argument
 from shared.progress import ProgressBar
 from tekupdb.ops import pg
 from tekupdb.ops.backup import BackupError
@@ -23,6 +24,7 @@ class Command(BaseCommand):
             "--schema", action="append", dest="schemas", metavar="S", help="Only this schema (repeatable)."
         )
         parser.add_argument("--yes", action="store_true", help="Replace the data the database holds.")
+        add_as_argument(parser)
 
     def handle(self, *args, **options):
         bar = None
@@ -34,9 +36,13 @@ class Command(BaseCommand):
             bar.update(done, table)
 
         try:
-            result = restore_backup(
-                path=options["file"], schemas=options["schemas"], assume_yes=options["yes"], progress=progress
-            )
+            with acting_as_email(options.get("as_email")):
+                result = restore_backup(
+                    path=options["file"],
+                    schemas=options["schemas"],
+                    assume_yes=options["yes"],
+                    progress=progress,
+                )
         except (BackupError, pg.ToolError) as exc:
             raise CommandError(str(exc)) from exc
         if bar is not None and options["verbosity"] >= 1:

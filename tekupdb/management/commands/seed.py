@@ -9,6 +9,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from shared.commands import acting_as_email, add_as_argument
 from shared.progress import ProgressBar
 from tekupdb.seeding import SIZES, run_seed
 
@@ -23,6 +24,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--reset", action="store_true", help="Remove the apps' demo data first.")
         parser.add_argument("--random-seed", type=int, default=0, dest="random_seed", metavar="N")
+        add_as_argument(parser)
 
     def handle(self, *args, size, apps, reset, random_seed, verbosity, **options):
         bars: dict[str, ProgressBar] = {}
@@ -38,7 +40,10 @@ class Command(BaseCommand):
 
         started = time.monotonic()
         try:
-            results = run_seed(size=size, apps=apps, reset=reset, random_seed=random_seed, progress=progress)
+            with acting_as_email(options.get("as_email")):
+                results = run_seed(
+                    size=size, apps=apps, reset=reset, random_seed=random_seed, progress=progress
+                )
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         if verbosity < 1:
