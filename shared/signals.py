@@ -10,7 +10,8 @@ from .services import log_event
 
 @receiver(user_locked_out, dispatch_uid="tekup-audit-login-locked")
 def record_lockout(sender, request, username, ip_address, **kwargs):
-    """A login locked out by django-axes: one audit event naming the username and the address."""
+    """A login locked out by django-axes (and each attempt refused while locked): one audit event
+    naming the username and the address."""
     log_event(
         action="login.locked",
         resource_type="shared.user",
