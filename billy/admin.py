@@ -66,6 +66,9 @@ class OrganizationUserInline(TekupTabularInline):
     fields = ["email", "role", "is_active", "last_login_at"]
 
 
+CLEAR_EXPIRED = "Clear expired rows of all three caches (no selection needed)"
+
+
 @admin.register(Organization)
 class OrganizationAdmin(TekupModelAdmin):
     list_display = ["name", "billy_organization_id", "is_active", "api_key_status", "api_key_rotated_at"]
@@ -211,9 +214,7 @@ class CachedEntryAdmin(TekupModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
-    @admin.action(
-        permissions=["delete"], description="Clear expired rows of all three caches (no selection needed)"
-    )
+    @admin.action(permissions=["delete"], description=CLEAR_EXPIRED)
     def clear_expired(self, request, queryset):
         counts = services.clear_expired_cache()
         summary = ", ".join(f"{name} {count}" for name, count in counts.items())

@@ -57,7 +57,7 @@ def test_sqlflush_names_every_table_of_every_app_schema(db, capsys):
 def test_transactional_test_writes_rows_in_schema_tables():
     user = User.objects.create_user(email="leftover@tekup.dk", name="Left Over")
     user.groups.add(Group.objects.create(name="leftover"))
-    AuditLog.objects.create(action="x", resource_type="y", resource_id="z", user=user)
+    AuditLog.objects.create(action="x", resource_type="y", resource_id="z", actor_id=user.pk)
     assert User.objects.count() == 1
 
 
@@ -224,8 +224,12 @@ def test_migrate_fake_initial_accepts_existing_schema_tables(db):
     # Forget that shared (and admin, which depends on it) were migrated; their tables stay.
     recorder = MigrationRecorder(connection)
     recorder.migration_qs.filter(app__in=["shared", "admin"]).delete()
+    # The later migrations that depend on shared's (the audit triggers) are forgotten with it: they are
+    # not initial, so after the fake-initial of shared they are recorded as they are (--fake).
+    recorder.migration_qs.filter(name__endswith="_audit_triggers").delete()
 
-    call_command("migrate", fake_initial=True, verbosity=0)
+    call_command("migrate", "shared", "0001", fake_initial=True, verbosity=0)
+    call_command("migrate", fake=True, verbosity=0)
 
     assert recorder.migration_qs.filter(app="shared", name="0001_initial").exists()
     assert User.objects.create_user(email="after@tekup.dk", name="After").pk

@@ -87,6 +87,9 @@ class InvoiceActionForm(ActionForm):
     )
 
 
+MARK_PAID = "Mark paid (the outstanding amount, by the payment method chosen)"
+
+
 @admin.register(Invoice)
 class InvoiceAdmin(TekupModelAdmin):
     form = InvoiceForm
@@ -195,9 +198,7 @@ class InvoiceAdmin(TekupModelAdmin):
             "Reminders recorded",
         )
 
-    @admin.action(
-        permissions=["change"], description="Mark paid (the outstanding amount, by the payment method chosen)"
-    )
+    @admin.action(permissions=["change"], description=MARK_PAID)
     def mark_paid(self, request, queryset):
         method = request.POST.get("payment_method") or PaymentMethod.BANK_TRANSFER
         run_service_action(

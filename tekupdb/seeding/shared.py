@@ -79,7 +79,8 @@ def seed(ctx: SeedContext) -> None:
             at = ctx.moment(days_back=180)
             yield {
                 "id": stable_id("shared.audit_logs", ctx.random_seed, index),
-                "user": user["id"],
+                "actor_id": user["id"],
+                "actor": user["email"],
                 "action": action,
                 "resource_type": resource_type,
                 "resource_id": str(stable_id(resource_type, ctx.random_seed, ctx.rng.randrange(count))),
