@@ -21,7 +21,10 @@ def _make_data(n=3):
 
 
 def _snapshot():
-    return sorted(User.objects.values_list("email", flat=True)), AuditLog.objects.count()
+    """The users, and the audit as it was (a restore adds its own one entry, checked where it matters)."""
+    return sorted(User.objects.values_list("email", flat=True)), AuditLog.objects.exclude(
+        action="restore"
+    ).count()
 
 
 def test_backup_writes_dump_and_manifest(tmp_path):
@@ -29,7 +32,7 @@ def test_backup_writes_dump_and_manifest(tmp_path):
     backup = create_backup(output_dir=tmp_path)
     manifest = json.loads(backup.manifest_path.read_text())
     assert manifest["tables"]["shared.users"] == 3
-    assert manifest["tables"]["shared.audit_logs"] == 3
+    assert manifest["tables"]["shared.audit_logs"] == 6  # 3 events and the audit of the 3 inserts
     assert "public.django_migrations" in manifest["tables"]
     assert {"shared", "vault", "billy", "renos", "crm", "flow", "public"} <= set(manifest["schemas"])
     assert manifest["server_version"].startswith(str(manifest["server_version_num"] // 10000))
@@ -97,6 +100,8 @@ def test_restore_round_trip_and_refusal_without_yes(tmp_path, capsys):
     assert User.objects.filter(email="late@tekup.dk").exists()
     call_command("restore", str(backup.manifest_path), "--yes")
     assert _snapshot() == before
+    [entry] = AuditLog.objects.filter(action="restore")
+    assert entry.metadata["backup"] == backup.dump_path.name and entry.actor.startswith("sql:")
     assert "every count as in the manifest" in capsys.readouterr().out
 
 
@@ -107,7 +112,8 @@ def test_restore_of_one_schema_keeps_the_others(tmp_path):
     log_event(action="late", resource_type="x", resource_id=1)
     result = restore_backup(path=backup.dump_path, schemas=["shared"], assume_yes=True)
     assert result.schemas == ["shared"]
-    assert User.objects.count() == 2 and AuditLog.objects.count() == 2
+    assert User.objects.count() == 2 and AuditLog.objects.exclude(action="restore").count() == 4
+    assert AuditLog.objects.filter(action="restore", metadata__schemas=["shared"]).count() == 1
     with pytest.raises(Exception, match="holds no schema nope"):
         restore_backup(path=backup.dump_path, schemas=["nope"], assume_yes=True)
 
