@@ -60,7 +60,8 @@ EXPLICIT_MASKED_COLUMNS: dict[str, tuple[str, ...]] = {
     "shared.users": ("password",),  # a hash, but still nothing to copy around
 }
 
-# The value the audit records for a masked column whose value changed (or was set, or removed).
+# The value the audit records for a masked column whose value changed (or was set, or removed); the
+# same word is written by shared.audit_row (shared migration 0002).
 CHANGED = "changed"
 VECTOR_TYPES = {"VectorField", "HalfVectorField", "SparseVectorField", "BitField"}
 
