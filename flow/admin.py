@@ -332,7 +332,12 @@ class WebhookForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("new_secret"):
-            self.instance.secret = crypto.encrypt(cleaned["new_secret"])
+            try:
+                secret = crypto.validate_secret(cleaned["new_secret"], name="new_secret")
+            except ValidationError as error:
+                self.add_error(None, error)
+                return cleaned
+            self.instance.secret = crypto.encrypt(secret)
         elif cleaned.get("remove_secret"):
             self.instance.secret = None
         return cleaned
