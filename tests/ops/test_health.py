@@ -31,7 +31,7 @@ def test_cheap_checks_skip_the_slow_ones(db):
     assert [check.name for check in report.checks] == CHEAP
     data = report.as_dict()
     assert data["status"] == "healthy"
-    assert set(data["checks"][0]) == {"name", "ok", "value", "detail"}
+    assert set(data["checks"][0]) == {"name", "ok", "value", "detail", "warning"}
 
 
 def test_a_missing_schema_and_table_make_it_unhealthy(db, settings, tmp_path):
