@@ -306,9 +306,10 @@ _SECRET_NAME_PARTS = (
 # "session" (session, session_id, sessionKey: a session id is a credential).
 _CAMEL_BOUNDARY = re.compile(r"([a-z0-9])([A-Z])")
 _WORD = re.compile(r"[a-z0-9]+")
-# A value is secret by its shape wherever it sits: an HTTP bearer credential or a JWT.
+# A value is secret by its shape wherever it sits: an HTTP bearer credential (8+ token characters, so
+# that "a bearer of news" stays) or a JWT.
 _SECRET_VALUE = re.compile(
-    r"\bbearer\s+[A-Za-z0-9\-._~+/]+=*|\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*", re.IGNORECASE
+    r"\bbearer\s+[A-Za-z0-9\-._~+/]{8,}=*|\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*", re.IGNORECASE
 )
 # Configured secrets shorter than this are not searched for inside longer strings (only equality):
 # a short one would match ordinary text.
