@@ -440,9 +440,9 @@ class VariableAdmin(TekupModelAdmin):
 
     def get_secret_fields(self, request, obj=None):
         # The form's plaintext field is not named like a secret: keep a secret's value out of the audit
-        # log, nor its encrypted token (a deleted row is logged field by field).
+        # log (its token, `value`, is masked by the base class: shared.fields knows it is encrypted).
         if obj is not None and obj.is_secret:
-            return (*super().get_secret_fields(request, obj), "plain_value", "value")
+            return (*super().get_secret_fields(request, obj), "plain_value")
         return super().get_secret_fields(request, obj)
 
     @admin.display(description="value")

@@ -18,6 +18,7 @@ from django.db import models, router, transaction
 
 from . import admin_audit
 from .admin_filters import EstimatedValuesFieldListFilter
+from .fields import encrypted_field_names
 from .paginator import EXACT_COUNT_BELOW, EstimatedCountPaginator, table_row_estimate
 
 AUDIT_TABLE = "audit_logs"
@@ -52,8 +53,9 @@ class AuditedAdminMixin:
     secret_fields: tuple[str, ...] = ()
 
     def get_secret_fields(self, request, obj=None) -> tuple[str, ...]:
-        """Fields whose values never reach the audit log (besides the ones named like secrets)."""
-        return tuple(self.secret_fields)
+        """Fields whose values never reach the audit log (besides the ones named like secrets): the
+        ModelAdmin's `secret_fields` and the encrypted columns (`shared.fields.encrypted_fields()`)."""
+        return (*self.secret_fields, *encrypted_field_names(self.model, obj))
 
 
 class TekupModelAdmin(AuditedAdminMixin, admin.ModelAdmin):

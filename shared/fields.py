@@ -23,6 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import apps
+from django.core import checks
 from django.db import models
 from django.db.models import Q
 
@@ -63,6 +64,11 @@ class EncryptedTextField(models.TextField):
             return None
         return self.model._meta.get_field(self.encrypted_when).column
 
+    def formfield(self, **kwargs: Any) -> None:
+        # No form ever renders the column (nor its token): forms that set a secret have a write-only
+        # field of their own and store it through the app's service.
+        return None
+
     def pre_save(self, model_instance: models.Model, add: bool) -> Any:
         value = super().pre_save(model_instance, add)
         if self.holds_secret(model_instance) and not crypto.is_token(value):
@@ -101,6 +107,64 @@ def encrypted_fields() -> list[tuple[type[models.Model], EncryptedTextField]]:
     return found
 
 
-def encrypted_field_names(model: type[models.Model]) -> tuple[str, ...]:
-    """Names of the fields of `model` that hold secrets (for the admin and the audit)."""
-    return tuple(f.name for f in model._meta.concrete_fields if getattr(f, "encrypted", False))
+def encrypted_field_names(model: type[models.Model], obj: models.Model | None = None) -> tuple[str, ...]:
+    """Names of the fields of `model` that hold secrets (for the admin and the audit).
+
+    With `obj`, a conditional field counts only where it holds a secret on that object (a plain
+    variable's value is no secret); without, every encrypted field counts (the careful answer)."""
+    return tuple(
+        field.name
+        for field in model._meta.concrete_fields
+        if getattr(field, "encrypted", False)
+        and (obj is None or not field.encrypted_when or field.holds_secret(obj))
+    )
+
+
+def _admin_option_names(value: Any) -> set[str]:
+    names = set()
+    for item in value or ():
+        if isinstance(item, list | tuple):
+            names |= _admin_option_names(item)
+        elif isinstance(item, str):
+            # "^name", "=name", "@name" in search_fields; "name__lookup" anywhere: the field is "name".
+            names.add(item.lstrip("^=@-").split("__")[0])
+    return names
+
+
+def check_admin_hides_secrets(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """System check: no ModelAdmin shows, edits, filters, sorts or searches an encrypted column.
+
+    A page may say whether a secret is set (`shared.crypto.mask` in a method), never show the token:
+    a token is not the plaintext, but it is what an attacker with a leaked key needs."""
+    from django.contrib import admin
+
+    errors = []
+    for model, model_admin in admin.site._registry.items():
+        secret = set(encrypted_field_names(model))
+        if not secret:
+            continue
+        options = {
+            "list_display": model_admin.list_display,
+            "list_display_links": model_admin.list_display_links,
+            "list_filter": model_admin.list_filter,
+            "list_editable": model_admin.list_editable,
+            "search_fields": model_admin.search_fields,
+            "sortable_by": model_admin.sortable_by,
+            "ordering": model_admin.ordering,
+            "readonly_fields": model_admin.readonly_fields,
+            "fields": model_admin.fields,
+            "fieldsets": [options.get("fields") for _, options in model_admin.fieldsets or ()],
+            "date_hierarchy": [model_admin.date_hierarchy],
+        }
+        for option, value in options.items():
+            for name in sorted(_admin_option_names(value) & secret):
+                errors.append(
+                    checks.Error(
+                        f"{type(model_admin).__name__}.{option} names the encrypted field '{name}'.",
+                        hint="Encrypted columns are never shown, edited, filtered, sorted or searched in "
+                        "the admin; show shared.crypto.mask(...) from a method instead.",
+                        obj=type(model_admin),
+                        id="shared.E001",
+                    )
+                )
+    return errors
