@@ -322,7 +322,7 @@ def _key_ring(conn) -> CheckResult:
             older += old
             stale.append(f"{label} {old}")
     if problems:
-        detail = "; ".join(problems) + " (no key decrypts them: restore the key that sealed them)"
+        detail = "; ".join(problems) + " (no configured key opens them: restore the key that sealed them)"
         return CheckResult("key_ring", False, total, detail)
     if older:
         detail = (
