@@ -162,6 +162,18 @@ def _encrypted_columns(conn: psycopg.Connection, dumped: set[str]) -> dict[str, 
     return found
 
 
+def keys_missing_for(manifest: dict) -> dict[str, list[str]]:
+    """Encrypted column -> ids of keys its values in the backup need that are not configured now."""
+    from shared import crypto
+
+    ring = set(crypto.key_ids())
+    missing = {
+        column: sorted(set(key_ids) - ring)
+        for column, key_ids in (manifest.get("encrypted_columns") or {}).items()
+    }
+    return {column: key_ids for column, key_ids in missing.items() if key_ids}
+
+
 def create_backup(
     *,
     schemas: list[str] | None = None,

@@ -271,3 +271,22 @@ def test_an_open_backup_directory_is_reported_by_the_backup_and_by_health(tmp_pa
     (tmp_path / "copied-by-hand.dump").chmod(0o644)
     check = run_checks().check("backup_permissions")
     assert check.warning and "1 files that group or others can read" in check.detail
+
+
+def test_restore_warns_when_a_key_the_backup_needs_is_not_configured(tmp_path, settings, capsys):
+    from billy.factories import OrganizationFactory
+    from shared import crypto
+
+    settings.TEKUPDB_ENCRYPTION_KEYS = ["n4Hq9mJ0l2V5c8xZ1aB3dE6fG7hI0jK2lM4nO6pQ8rA="]
+    OrganizationFactory(api_key="restored-key-1")
+    old_id = crypto.current_key_id()
+    backup = create_backup(schemas=["billy"], output_dir=tmp_path)
+    call_command("restore", str(backup.dump_path), "--yes", verbosity=0)
+    assert "warning" not in capsys.readouterr().err  # the key is still configured
+
+    settings.TEKUPDB_ENCRYPTION_KEYS = ["q7sbNTYPcrd1m0f3o8mo6f5vcGxbBAhB2zU7fIIzIQw="]  # the old key dropped
+    call_command("restore", str(backup.dump_path), "--yes", verbosity=0)
+
+    err = capsys.readouterr().err
+    assert f"billy.organizations.billy_api_key holds values sealed with key {old_id}" in err
+    assert "restored-key-1" not in err

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from shared.progress import ProgressBar
 from tekupdb.ops import pg
-from tekupdb.ops.backup import BackupError
+from tekupdb.ops.backup import BackupError, keys_missing_for
 from tekupdb.ops.restore import restore_backup
 
 
@@ -48,3 +48,10 @@ class Command(BaseCommand):
                 f"{len(result.counts)} tables, {rows} rows, every count as in the manifest."
             )
         )
+        for column, key_ids in keys_missing_for(result.backup.manifest).items():
+            self.stderr.write(
+                self.style.WARNING(
+                    f"warning: {column} holds values sealed with key {', '.join(key_ids)}, which "
+                    "TEKUPDB_ENCRYPTION_KEY does not hold: add that key, or these secrets cannot be read."
+                )
+            )
