@@ -13,6 +13,13 @@ the value is a token exactly when `is_secret` is true, and plain text otherwise.
 the rows that hold tokens as a `Q`, `holds_secret(obj)` answers for one object; rotation, health and
 backups use them, so the rule exists once.
 
+Why not a library: django-encrypted-model-fields (0.6.5, 2022, Fernet) and django-cryptography (1.1,
+2022, forks for Django 5) decrypt transparently, so every loaded instance carries the plaintext (one
+careless list_display, repr or serializer away from a page or a log); neither encrypts a column on some
+rows only (a variable's `is_secret`), and both would change the token format of the rows already
+stored under `shared.crypto` (AES-GCM, key id in the token, which rotation and health rely on). What
+is needed on top of `shared.crypto` is a marker and a registry, which is this module.
+
 Why a field type rather than a list of names: the type travels with the model (a new secret column
 cannot be added without appearing in the registry), and `pre_save` refuses to write plaintext where a
 token belongs. The database backs the same rule with a check constraint on each column.
