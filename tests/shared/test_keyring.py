@@ -1,5 +1,6 @@
 """Key rotation over every encrypted column (shared.keyring, manage.py rotate_encryption_keys)."""
 
+import logging
 import re
 import threading
 import time
@@ -76,10 +77,14 @@ def test_full_rotation_over_billy_and_flow_then_the_old_key_is_dropped(db, setti
 def test_the_command_reports_per_column_and_never_prints_a_secret(db, settings, capsys, caplog):
     secrets_under_old_key(settings)
     settings.TEKUPDB_ENCRYPTION_KEYS = [NEW_KEY, OLD_KEY]
-
-    dry = run("rotate_encryption_keys", "--dry-run")
-    output = run("rotate_encryption_keys", "--batch-size", "1")
-    again = run("rotate_encryption_keys")
+    caplog.set_level(logging.DEBUG, logger="django.db.backends")
+    connection.force_debug_cursor = True  # log every SQL statement, as DEBUG=True would
+    try:
+        dry = run("rotate_encryption_keys", "--dry-run")
+        output = run("rotate_encryption_keys", "--batch-size", "1")
+        again = run("rotate_encryption_keys")
+    finally:
+        connection.force_debug_cursor = False
 
     assert re.search(r"^flow\.variables\.value +would re-encrypt 1 of 1$", dry, re.M)
     assert re.search(
@@ -89,6 +94,7 @@ def test_the_command_reports_per_column_and_never_prints_a_secret(db, settings, 
     assert "Re-encrypted 4 values; 0 still on older keys." in output
     assert "Re-encrypted 0 values; 0 still on older keys." in again
     shown = dry + output + again + capsys.readouterr().out + caplog.text
+    assert 'UPDATE "flow"."variables"' in caplog.text  # the statements were logged ...
     for secret in [*SECRETS.values(), "smtp-pw-55", NEW_KEY, OLD_KEY]:
         assert secret not in shown
 
