@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models.functions import Now
 from django.utils import timezone
 
+from shared.fields import EncryptedTextField, token_constraint
 from shared.models import TekupModel, choices_check
 
 
@@ -24,7 +25,7 @@ class Organization(TekupModel):
     """
 
     name = models.CharField(max_length=255)
-    billy_api_key = models.TextField(
+    billy_api_key = EncryptedTextField(
         editable=False, help_text="AES-GCM token; the plaintext is never stored."
     )
     billy_organization_id = models.CharField(max_length=255)
@@ -39,7 +40,8 @@ class Organization(TekupModel):
             # A named constraint rather than unique=True: no extra varchar_pattern_ops index.
             models.UniqueConstraint(
                 fields=["billy_organization_id"], name="billy_organizations_billy_id_uniq"
-            )
+            ),
+            token_constraint("billy_api_key", name="billy_organizations_api_key_encrypted"),
         ]
         indexes = [models.Index(fields=["is_active"], name="billy_organizations_active_idx")]
 

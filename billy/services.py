@@ -18,11 +18,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.validators import validate_ipv46_address
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, QuerySet, Sum
@@ -109,13 +110,9 @@ def _non_negative_number(field: str, value: Any) -> float:
 
 def _api_key(value: Any) -> str:
     # The messages never repeat the value: it may be a real key typed into the wrong field.
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError({"billy_api_key": "billy_api_key must be a non-empty string."})
-    value = value.strip()
-    if len(value) > 1024 or any(ch.isspace() for ch in value):
-        raise ValidationError(
-            {"billy_api_key": "billy_api_key must be at most 1024 characters without spaces or line breaks."}
-        )
+    value = crypto.validate_secret(value, name="billy_api_key")
+    if any(ch.isspace() for ch in value):
+        raise ValidationError({"billy_api_key": "billy_api_key must be one word, without spaces."})
     return value
 
 
@@ -195,38 +192,6 @@ def get_api_key(*, organization: Organization) -> str:
             f"The API key of organization {organization.billy_organization_id} cannot be decrypted: {exc}"
         ) from None
     return plaintext
-
-
-@dataclass(frozen=True)
-class KeyRotationResult:
-    checked: int
-    rotated: int
-
-
-@sensitive_variables("plaintext")
-def reencrypt_api_keys(*, dry_run: bool = False) -> KeyRotationResult:
-    """Re-encrypt every API key not sealed with the newest configured key (after adding a new key).
-
-    Rows are locked while they are rewritten, so a concurrent `set_api_key` is never lost. Once this
-    has run, the old key can be removed from TEKUPDB_ENCRYPTION_KEY. `api_key_rotated_at` is left alone:
-    the Billy.dk key itself did not change.
-    """
-    checked = rotated = 0
-    with transaction.atomic():
-        rows = Organization.objects.select_for_update().order_by("pk").values_list("pk", "billy_api_key")
-        for pk, token in rows.iterator(chunk_size=500):
-            checked += 1
-            if not crypto.needs_rotation(token):
-                continue
-            rotated += 1
-            if dry_run:
-                continue
-            try:
-                plaintext = crypto.decrypt(token)
-            except crypto.DecryptionError as exc:
-                raise crypto.DecryptionError(f"Organization {pk}: {exc}") from None
-            Organization.objects.filter(pk=pk).update(billy_api_key=crypto.encrypt(plaintext))
-    return KeyRotationResult(checked=checked, rotated=rotated)
 
 
 # --- the TTL cache ---------------------------------------------------------------------------------
@@ -322,22 +287,87 @@ def clear_expired_cache() -> dict[str, int]:
 
 # --- audit -----------------------------------------------------------------------------------------
 
-# Input parameters under these names are stored as "[redacted]": a tool's arguments may carry a key.
-_SECRET_NAME = re.compile(r"(^|_)(api_?key|password|passwd|secret|token|authorization)$", re.IGNORECASE)
+# Redaction of what log_audit stores (input_params and output_data, at any depth). Names are compared
+# in any case and with any separator ("x-api-key", "X_API_KEY", "apiKey" are one name). A name is
+# secret when its letters contain one of these words ...
+_SECRET_NAME_PARTS = (
+    "secret",
+    "password",
+    "passwd",
+    "passphrase",
+    "authorization",
+    "apikey",
+    "cookie",
+    "credential",
+    "privatekey",
+)
+# ... or when its last word ends in "token" (token, access_token, accessToken, refresh_token, csrftoken:
+# the thing named is a token; "token_count" and "max_tokens" name a number), or one of its words is
+# "session" (session, session_id, sessionKey: a session id is a credential).
+_CAMEL_BOUNDARY = re.compile(r"([a-z0-9])([A-Z])")
+_WORD = re.compile(r"[a-z0-9]+")
+# A value is secret by its shape wherever it sits: an HTTP bearer credential (8+ token characters, so
+# that "a bearer of news" stays) or a JWT.
+_SECRET_VALUE = re.compile(
+    r"\bbearer\s+[A-Za-z0-9\-._~+/]{8,}=*|\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*", re.IGNORECASE
+)
+# Configured secrets shorter than this are not searched for inside longer strings (only equality):
+# a short one would match ordinary text.
+_MIN_CONTAINED_SECRET = 8
 REDACTED = "[redacted]"
 
 
-def _redact(value: Any) -> Any:
+def is_secret_name(name: str) -> bool:
+    """Whether a parameter or field called `name` holds a secret (case and separator insensitive)."""
+    words = _WORD.findall(_CAMEL_BOUNDARY.sub(r"\1 \2", name).lower())
+    if not words:
+        return False
+    compact = "".join(words)
+    return (
+        any(part in compact for part in _SECRET_NAME_PARTS)
+        or words[-1].endswith("token")
+        or "session" in words
+    )
+
+
+@sensitive_variables("secrets", "key")
+def _configured_secrets(organization: Organization | None) -> frozenset[str]:
+    """Secret values this process knows: settings' secrets and the organization's Billy API key."""
+    from django.conf import settings
+
+    secrets = {settings.SECRET_KEY, getattr(settings, "VAULT_EMBEDDING_API_KEY", "")}
+    secrets.update(getattr(settings, "TEKUPDB_ENCRYPTION_KEYS", ()))
+    secrets.update(str(db.get("PASSWORD") or "") for db in settings.DATABASES.values())
+    if organization is not None and crypto.is_token(organization.billy_api_key):
+        # An unreadable key cannot be matched; the audit must still be written.
+        with suppress(crypto.DecryptionError, ImproperlyConfigured):
+            secrets.add(crypto.decrypt(organization.billy_api_key))
+    return frozenset(secret for secret in secrets if secret)
+
+
+def _secret_value(value: str, secrets: frozenset[str]) -> bool:
+    if value in secrets or _SECRET_VALUE.search(value):
+        return True
+    return any(len(secret) >= _MIN_CONTAINED_SECRET and secret in value for secret in secrets)
+
+
+def redact(value: Any, *, secrets: frozenset[str] = frozenset()) -> Any:
+    """`value` with every secret replaced by "[redacted]": values under secret-named keys, bearer
+    tokens and JWTs, and strings equal to (or containing) one of `secrets`; dicts, lists and tuples
+    are walked to any depth. A new structure is returned; `value` is not changed."""
     if isinstance(value, Mapping):
         return {
-            key: REDACTED if isinstance(key, str) and _SECRET_NAME.search(key) else _redact(item)
+            key: REDACTED if isinstance(key, str) and is_secret_name(key) else redact(item, secrets=secrets)
             for key, item in value.items()
         }
     if isinstance(value, list | tuple):
-        return [_redact(item) for item in value]
+        return [redact(item, secrets=secrets) for item in value]
+    if isinstance(value, str) and _secret_value(value, secrets):
+        return REDACTED
     return value
 
 
+@sensitive_variables("secrets")
 def log_audit(
     *,
     tool_name: str,
@@ -356,7 +386,10 @@ def log_audit(
 ) -> ToolAuditLog:
     """Record one call of an MCP tool.
 
-    Values of input parameters named like a secret (`api_key`, `password`, `token`, …) are stored as
+    `input_params` and `output_data` are stored through `redact`: at any depth, values under keys named
+    like a secret (token, secret, password, authorization, api-key, access_token, refresh_token, cookie,
+    session; any case, any separator), bearer tokens, JWTs and values equal to a configured secret
+    (Django's SECRET_KEY, the encryption keys, the organization's Billy API key, ...) become
     "[redacted]". A user without an organization logs under the user's organization.
     """
     tool_name = _text("tool_name", tool_name)
@@ -383,7 +416,11 @@ def log_audit(
             raise ValidationError({"ip_address": f"'{ip_address}' is not an IPv4 or IPv6 address."}) from None
     if input_params is not None and not isinstance(input_params, dict):
         raise ValidationError({"input_params": "input_params must be a dict."})
-    input_params = _redact(input_params)
+    secrets = _configured_secrets(
+        organization if organization is not None else getattr(user, "organization", None)
+    )
+    input_params = redact(input_params, secrets=secrets)
+    output_data = redact(output_data, secrets=secrets)
     _json_text("input_params", input_params)
     _json_text("output_data", output_data)
     entry = ToolAuditLog(

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models.functions import Now
 from django.utils import timezone
 
+from shared.fields import EncryptedTextField, token_constraint
 from shared.models import TekupModel, choices_check
 
 
@@ -252,7 +253,7 @@ class Webhook(TekupModel):
     method = models.CharField(
         max_length=10, choices=Method.choices, default=Method.POST, db_default=Method.POST
     )
-    secret = models.TextField(null=True, blank=True, help_text="Encrypted at rest; never shown.")
+    secret = EncryptedTextField(null=True, blank=True, help_text="Encrypted at rest; never shown.")
     allowed_ips = ArrayField(
         models.CharField(max_length=64),
         default=list,
@@ -267,7 +268,10 @@ class Webhook(TekupModel):
     class Meta:
         db_table = 'flow"."webhooks'
         ordering = ["name"]
-        constraints = [choices_check("flow_webhooks", "method", WebhookMethod)]
+        constraints = [
+            choices_check("flow_webhooks", "method", WebhookMethod),
+            token_constraint("secret", name="flow_webhooks_secret_encrypted"),
+        ]
 
     def __str__(self):
         return self.name
@@ -318,7 +322,8 @@ class Variable(TekupModel):
         Workflow, null=True, blank=True, on_delete=models.CASCADE, related_name="variables"
     )
     key = models.CharField(max_length=255)
-    value = models.TextField(blank=True)
+    # A token when is_secret, plain text otherwise (see shared.fields).
+    value = EncryptedTextField(blank=True, encrypted_when="is_secret")
     type = models.CharField(max_length=10, choices=Type.choices, default=Type.STRING, db_default=Type.STRING)
     is_secret = models.BooleanField(default=False, db_default=False)
     description = models.TextField(null=True, blank=True)
@@ -328,6 +333,7 @@ class Variable(TekupModel):
         ordering = ["key"]
         constraints = [
             choices_check("flow_variables", "type", VariableType),
+            token_constraint("value", name="flow_variables_secret_encrypted", encrypted_when="is_secret"),
             # NULLS NOT DISTINCT: two globals (workflow NULL) with one key collide too.
             models.UniqueConstraint(
                 fields=["workflow", "key"],

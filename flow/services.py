@@ -475,7 +475,10 @@ def stored_variable_value(*, value: Any, type: str, is_secret: bool) -> str:
         text = _encode_value(value, type)
     except ValidationError:
         raise ValidationError({"value": f"The secret value is not a valid {type}."}) from None
-    return crypto.encrypt(text)
+    if type == Variable.Type.JSON:
+        # Compact form: pretty-printed JSON's line breaks would read as control characters in a secret.
+        text = json.dumps(json.loads(text), separators=(",", ":"))
+    return crypto.encrypt(crypto.validate_secret(text, name="value"))
 
 
 def set_variable(
@@ -553,7 +556,7 @@ def create_webhook(
         name=(name or "").strip(),
         url=(url or "").strip(),
         method=(method or "").upper(),
-        secret=crypto.encrypt(secret) if secret else None,
+        secret=crypto.encrypt(crypto.validate_secret(secret, name="secret")) if secret else None,
         allowed_ips=clean_allowed_ips(allowed_ips),
         is_active=is_active,
     )
@@ -562,7 +565,7 @@ def create_webhook(
 
 def set_webhook_secret(*, webhook: Webhook, secret: str | None) -> Webhook:
     """Replace (or, with None, remove) a webhook's secret."""
-    webhook.secret = crypto.encrypt(secret) if secret else None
+    webhook.secret = crypto.encrypt(crypto.validate_secret(secret, name="secret")) if secret else None
     Webhook.objects.filter(pk=webhook.pk).update(secret=webhook.secret, updated_at=timezone.now())
     return webhook
 

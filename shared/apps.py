@@ -16,3 +16,9 @@ class SharedConfig(AppConfig):
         # every database connection carries the acting user to them.
         audit.register_audit_triggers()
         connection_created.connect(audit.install_actor_wrapper, dispatch_uid="tekup-audit-actor")
+
+        from django.core import checks
+
+        from shared.fields import check_admin_hides_secrets
+
+        checks.register(check_admin_hides_secrets, checks.Tags.admin)

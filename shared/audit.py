@@ -54,9 +54,6 @@ EXEMPT_TABLES: dict[str, str] = {
 # type in `masked_columns`). "column?flag" masks the column only in rows where boolean `flag` is true.
 # Until shared.fields.encrypted_fields() (issue #13) marks the encrypted columns, they are named here.
 EXPLICIT_MASKED_COLUMNS: dict[str, tuple[str, ...]] = {
-    "billy.organizations": ("billy_api_key",),  # encrypted at rest
-    "flow.webhooks": ("secret",),  # encrypted at rest
-    "flow.variables": ("value?is_secret",),  # a secret variable's value
     "shared.users": ("password",),  # a hash, but still nothing to copy around
 }
 
@@ -92,8 +89,13 @@ def masked_columns(model) -> list[str]:
     for field in model._meta.concrete_fields:
         if field.column in plain:
             continue
-        # Encrypted fields carry `encrypted = True` (shared.fields, issue #13); vectors by column type.
-        if getattr(field, "encrypted", False) or field.get_internal_type() in VECTOR_TYPES:
+        # Encrypted columns come from the one registry (shared.fields): masked on every row, or only
+        # where their `encrypted_when` column is true (a flow variable named "api_key" that is not secret
+        # shows its value). Vectors are masked by column type.
+        if getattr(field, "encrypted", False):
+            condition = field.condition_column()
+            masked.add(f"{field.column}?{condition}" if condition else field.column)
+        elif field.get_internal_type() in VECTOR_TYPES:
             masked.add(field.column)
     return sorted(masked)
 

@@ -7,7 +7,8 @@ is reported and the others still run.
 
 Cheap checks (for load balancers and the dashboard): connection and round trip, server version,
 pgvector, the schemas. Slow checks add: every model's table and columns against pg_catalog, unapplied
-migrations, database size, expired billy cache rows, the age of the newest backup.
+migrations, database size, expired billy cache rows, the key ring (every encrypted value opens with a
+configured key), the age of the newest backup and whether others can read the backups.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ class CheckResult:
     ok: bool
     value: object = None
     detail: str = ""
+    # ok but worth a look (a value under an old key, a backup directory others can read): healthy still.
+    warning: bool = False
 
 
 @dataclass
@@ -41,6 +44,10 @@ class HealthReport:
     @property
     def failing(self) -> list[CheckResult]:
         return [check for check in self.checks if not check.ok]
+
+    @property
+    def warnings(self) -> list[CheckResult]:
+        return [check for check in self.checks if check.ok and check.warning]
 
     def check(self, name: str) -> CheckResult | None:
         return next((check for check in self.checks if check.name == name), None)
@@ -99,7 +106,15 @@ def run_checks(*, include_slow: bool = True, timeout: float = 5.0) -> HealthRepo
         )
         runners: list[Callable] = [_server_version, _pgvector, _schemas]
         if include_slow:
-            runners += [_tables, _migrations, _database_size, _billy_expired_cache, _backup_age]
+            runners += [
+                _tables,
+                _migrations,
+                _database_size,
+                _billy_expired_cache,
+                _key_ring,
+                _backup_age,
+                _backup_permissions,
+            ]
         for runner in runners:
             try:
                 result = runner(conn)
@@ -240,3 +255,100 @@ def _backup_age(conn) -> CheckResult | None:
     ok = not limit or age_hours <= limit
     detail = f"{newest.dump_path.name}, {age_hours:.1f} h old" + ("" if ok else f"; older than {limit} h")
     return CheckResult("backup_age", ok, round(age_hours, 2), detail)
+
+
+# Values per column that the key-ring check decrypts: every one on a small table, a random sample on a
+# big one (the key ids of all rows are still counted, in SQL, without decrypting).
+KEY_RING_SAMPLE = 1000
+
+
+def _key_ring(conn) -> CheckResult:
+    """Every encrypted value must open with a configured key before any key is dropped.
+
+    Fails, naming table and column (never a value), for a value that no configured key decrypts: not a
+    token at all, a key id that is not configured, or a token that does not authenticate. Warns with a
+    count for values still under an older key (rotation has not run, or not to its end).
+    """
+    from psycopg import sql
+
+    from shared import crypto
+    from shared.fields import encrypted_fields
+    from shared.keyring import column_label
+
+    ring = crypto.key_ids()  # ImproperlyConfigured here fails the check with its message
+    newest = ring[0]
+    total = older = 0
+    problems, stale = [], []
+    for model, column in encrypted_fields():
+        schema, table = split_identifier(model._meta.db_table)
+        where = sql.SQL("{} IS NOT NULL").format(sql.Identifier(column.column))
+        if column.condition_column():
+            where = sql.SQL("{} AND {}").format(where, sql.Identifier(column.condition_column()))
+        relation = sql.SQL("{}.{}").format(sql.Identifier(schema or "public"), sql.Identifier(table))
+        by_key = conn.execute(
+            sql.SQL(
+                "SELECT CASE WHEN {col} LIKE %s THEN split_part({col}, ':', 2) END, count(*) "
+                "FROM {rel} WHERE {where} GROUP BY 1"
+            ).format(col=sql.Identifier(column.column), rel=relation, where=where),
+            [f"{crypto.PREFIX}:%"],
+        ).fetchall()
+        label = column_label(model, column)
+        counts = {key_id: count for key_id, count in by_key}
+        total += sum(counts.values())
+        plain = counts.pop(None, 0)
+        unknown = sum(count for key_id, count in counts.items() if key_id not in ring)
+        old = sum(count for key_id, count in counts.items() if key_id in ring and key_id != newest)
+        if plain:
+            problems.append(f"{label}: {plain} values are not encrypted")
+        if unknown:
+            problems.append(f"{label}: {unknown} values under a key that is not configured")
+        sample = conn.execute(
+            sql.SQL(
+                "SELECT {col} FROM {rel} WHERE {where} AND {col} LIKE %s ORDER BY random() LIMIT %s"
+            ).format(col=sql.Identifier(column.column), rel=relation, where=where),
+            [f"{crypto.PREFIX}:%", KEY_RING_SAMPLE],
+        ).fetchall()
+        broken = 0
+        for (token,) in sample:
+            if crypto.key_id_of(token) not in ring:
+                continue  # counted above
+            try:
+                crypto.decrypt(token)
+            except crypto.DecryptionError:
+                broken += 1
+        if broken:
+            problems.append(f"{label}: {broken} of {len(sample)} sampled values do not decrypt")
+        if old:
+            older += old
+            stale.append(f"{label} {old}")
+    if problems:
+        detail = "; ".join(problems) + " (no configured key opens them: restore the key that sealed them)"
+        return CheckResult("key_ring", False, total, detail)
+    if older:
+        detail = (
+            f"{older} of {total} encrypted values under an older key ({', '.join(stale)}): "
+            "run rotate_encryption_keys before dropping a key"
+        )
+        return CheckResult("key_ring", True, total, detail, warning=True)
+    return CheckResult(
+        "key_ring", True, total, f"{total} encrypted values, all under the newest key {newest}"
+    )
+
+
+def _backup_permissions(conn) -> CheckResult | None:
+    """Backups hold password hashes and customers' data: only the owner may read them."""
+    import stat
+
+    directory = settings.TEKUPDB_BACKUP_DIR
+    if not directory or not directory.is_dir():
+        return None
+    mode = stat.S_IMODE(directory.stat().st_mode)
+    open_files = [path.name for path in directory.iterdir() if stat.S_IMODE(path.stat().st_mode) & 0o077]
+    problems = []
+    if mode & 0o077:
+        problems.append(f"{directory} has mode {mode:04o} (group or others have access; want 0700)")
+    if open_files:
+        problems.append(f"{len(open_files)} files that group or others can read, e.g. {open_files[0]}")
+    if problems:
+        return CheckResult("backup_permissions", True, f"{mode:04o}", "; ".join(problems), warning=True)
+    return CheckResult("backup_permissions", True, f"{mode:04o}", f"{directory} is private (mode {mode:04o})")

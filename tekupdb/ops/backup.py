@@ -7,6 +7,14 @@ transaction exports its snapshot (`pg_export_snapshot()`), counts every table, a
 keep writing, and restore can hold the restored database to them.
 
 A backup is complete when its manifest exists: the dump is renamed into place first, the manifest last.
+
+Backups hold password hashes and customers' data, so they are private from their first byte: a
+directory that the backup creates is 0700, the dump file is created 0600 before pg_dump opens it and
+pg_dump itself runs under umask 077, the manifest is created 0600. An existing directory that others
+can read is left as the operator made it, but reported (`Backup.warnings`, and `health`).
+
+The manifest names the encrypted columns in the dump and the ids (never the keys) of the keys that
+sealed them (`shared.fields.encrypted_fields()`): the keys a restore needs, for the operator to keep.
 """
 
 from __future__ import annotations
@@ -37,11 +45,15 @@ class BackupError(RuntimeError):
     """A backup or restore cannot go on; the message says what is wrong and what to do."""
 
 
+PRIVATE_FILE, PRIVATE_DIR, PRIVATE_UMASK = 0o600, 0o700, 0o077
+
+
 @dataclass(frozen=True)
 class Backup:
     dump_path: Path
     manifest_path: Path
     manifest: dict
+    warnings: tuple[str, ...] = ()
 
     @property
     def created_at(self) -> dt.datetime:
@@ -81,8 +93,28 @@ def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
+def _create_private(path: Path) -> int:
+    """Create `path` as a new file of mode 0600 (whatever the umask) and return its descriptor."""
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
+
+
+def _private_directory(directory: Path) -> list[str]:
+    """Create `directory` 0700 if absent; return warnings when an existing one lets others in."""
+    if not directory.exists():
+        directory.mkdir(parents=True, mode=PRIVATE_DIR)
+        directory.chmod(PRIVATE_DIR)  # mkdir's mode passes through the umask; be exact
+        return []
+    mode = directory.stat().st_mode & 0o777
+    if mode & PRIVATE_UMASK:
+        return [
+            f"the backup directory {directory} has mode {mode:04o}: others can list it "
+            f"(the files themselves are 0600); chmod 700 it"
+        ]
+    return []
+
+
 def _fsync_write(path: Path, data: bytes) -> None:
-    with open(path, "wb") as handle:
+    with os.fdopen(_create_private(path), "wb") as handle:
         handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
@@ -103,6 +135,45 @@ def _existing_schemas(conn: psycopg.Connection) -> set[str]:
     return {row[0] for row in rows}
 
 
+def _encrypted_columns(conn: psycopg.Connection, dumped: set[str]) -> dict[str, list[str]]:
+    """`schema.table.column` of every encrypted column in the dump -> ids of the keys its values need."""
+    from psycopg import sql
+
+    from shared import crypto
+    from shared.fields import encrypted_fields
+    from shared.keyring import column_label
+
+    found = {}
+    for model, column in encrypted_fields():
+        label = column_label(model, column)
+        schema, table, name = label.split(".")
+        if f"{schema}.{table}" not in dumped:
+            continue
+        where = sql.SQL("{} LIKE %s").format(sql.Identifier(name))
+        if column.condition_column():
+            where = sql.SQL("{} AND {}").format(where, sql.Identifier(column.condition_column()))
+        rows = conn.execute(
+            sql.SQL("SELECT DISTINCT split_part({}, ':', 2) FROM {}.{} WHERE {}").format(
+                sql.Identifier(name), sql.Identifier(schema), sql.Identifier(table), where
+            ),
+            [f"{crypto.PREFIX}:%"],
+        ).fetchall()
+        found[label] = sorted(row[0] for row in rows)
+    return found
+
+
+def keys_missing_for(manifest: dict) -> dict[str, list[str]]:
+    """Encrypted column -> ids of keys its values in the backup need that are not configured now."""
+    from shared import crypto
+
+    ring = set(crypto.key_ids())
+    missing = {
+        column: sorted(set(key_ids) - ring)
+        for column, key_ids in (manifest.get("encrypted_columns") or {}).items()
+    }
+    return {column: key_ids for column, key_ids in missing.items() if key_ids}
+
+
 def create_backup(
     *,
     schemas: list[str] | None = None,
@@ -115,7 +186,7 @@ def create_backup(
     if keep is not None and keep < 1:
         raise BackupError(f"--keep must be at least 1, not {keep}.")
     output_dir = Path(output_dir or settings.TEKUPDB_BACKUP_DIR).resolve()
-    output_dir.mkdir(parents=True, exist_ok=True)
+    warnings = _private_directory(output_dir)
     params = pg.connection_params(alias)
     conninfo, env = pg.libpq_command_env(params)
     schemas = sorted(set(schemas)) if schemas else None
@@ -133,6 +204,7 @@ def create_backup(
         snapshot = snapshot_conn.execute("SELECT pg_export_snapshot()").fetchone()[0]
         tables = pg.list_tables(snapshot_conn, schemas)
         counts = pg.count_rows(snapshot_conn, tables)
+        encrypted = _encrypted_columns(snapshot_conn, {f"{schema}.{table}" for schema, table in tables})
 
         created_at = timezone.now().astimezone(dt.UTC)
         label = "+".join(schemas) if schemas else "all"
@@ -150,6 +222,7 @@ def create_backup(
         for schema in schemas or []:
             command.append(f"--schema={schema}")
         try:
+            os.close(_create_private(partial_dump))  # pg_dump truncates it and keeps the mode
             _run_with_progress(command, env, total=len(tables), progress=progress)
             snapshot_conn.rollback()  # pg_dump is done with the snapshot
             sha256 = sha256_of(partial_dump)
@@ -165,6 +238,7 @@ def create_backup(
                 "selected_schemas": schemas,
                 "schemas": schemas or sorted(_existing_schemas(snapshot_conn)),
                 "tables": counts,
+                "encrypted_columns": encrypted,
                 "dump": dump_path.name,
                 "size": partial_dump.stat().st_size,
                 "sha256": sha256,
@@ -177,7 +251,7 @@ def create_backup(
             partial_dump.unlink(missing_ok=True)
             partial_manifest.unlink(missing_ok=True)
 
-    backup = Backup(dump_path, manifest_path_for(dump_path), manifest)
+    backup = Backup(dump_path, manifest_path_for(dump_path), manifest, tuple(warnings))
     if keep:
         rotate_backups(output_dir, keep=keep, group=backup.group)
     return backup
@@ -199,8 +273,14 @@ def _run_with_progress(command: list[str], env: dict, *, total: int, progress: P
     """Run pg_dump --verbose, turning its "dumping contents of table" lines into progress."""
     done = 0
     tail: list[str] = []
+    # umask in the child before exec: whatever pg_dump creates is private from its first byte.
     with subprocess.Popen(
-        command, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True
+        command,
+        env=env,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+        umask=PRIVATE_UMASK,
     ) as proc:
         for line in proc.stderr:
             tail = (tail + [line.rstrip()])[-20:]

@@ -78,6 +78,136 @@ def test_log_audit_redacts_parameters_named_like_secrets(organization):
 
 
 @pytest.mark.parametrize(
+    "name",
+    [
+        "token",
+        "secret",
+        "password",
+        "Authorization",
+        "api-key",
+        "api_key",
+        "apikey",
+        "x-api-key",
+        "X-API-KEY",
+        "apiKey",
+        "access_token",
+        "accessToken",
+        "refresh_token",
+        "RefreshToken",
+        "cookie",
+        "Set-Cookie",
+        "session",
+        "sessionId",
+        "client.secret",
+        "smtp_password",
+    ],
+)
+def test_log_audit_redacts_a_key_named_like_a_secret_in_any_case_and_spelling(organization, name):
+    entry = log_audit(
+        tool_name="connect",
+        action="call",
+        success=True,
+        organization=organization,
+        input_params={name: "value-to-hide-1"},
+        output_data={"headers": {name: "value-to-hide-2"}},
+    )
+
+    stored = ToolAuditLog.objects.get(pk=entry.pk)
+    assert stored.input_params == {name: "[redacted]"}
+    assert stored.output_data == {"headers": {name: "[redacted]"}}
+
+
+@pytest.mark.parametrize(
+    "name", ["page", "token_count", "max_tokens", "customer", "sessions_count", "keyword"]
+)
+def test_log_audit_keeps_ordinary_names(organization, name):
+    entry = log_audit(
+        tool_name="list", action="read", success=True, organization=organization, input_params={name: 7}
+    )
+
+    assert ToolAuditLog.objects.get(pk=entry.pk).input_params == {name: 7}
+
+
+def test_log_audit_redacts_nested_dicts_and_lists_in_input_and_output(organization):
+    input_params = {
+        "request": {
+            "headers": [{"name": "Accept", "value": "json"}, {"x-api-key": "value-to-hide-3"}],
+            "body": {"contacts": [{"name": "Jens", "auth": {"accessToken": "value-to-hide-4"}}]},
+        },
+        "pages": [1, 2, (3, {"refresh_token": "value-to-hide-5"})],
+    }
+    output_data = [{"invoice": 1, "session": {"id": "value-to-hide-6"}}, "plain text"]
+
+    entry = log_audit(
+        tool_name="sync",
+        action="call",
+        success=True,
+        organization=organization,
+        input_params=input_params,
+        output_data=output_data,
+    )
+
+    stored = ToolAuditLog.objects.get(pk=entry.pk)
+    assert stored.input_params == {
+        "request": {
+            "headers": [{"name": "Accept", "value": "json"}, {"x-api-key": "[redacted]"}],
+            "body": {"contacts": [{"name": "Jens", "auth": {"accessToken": "[redacted]"}}]},
+        },
+        "pages": [1, 2, [3, {"refresh_token": "[redacted]"}]],
+    }
+    assert stored.output_data == [{"invoice": 1, "session": "[redacted]"}, "plain text"]
+    assert input_params["request"]["headers"][1]["x-api-key"] == "value-to-hide-3"  # the caller's dict kept
+
+
+def test_log_audit_redacts_values_shaped_like_bearer_tokens_under_any_name(organization):
+    jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl"
+    entry = log_audit(
+        tool_name="http",
+        action="call",
+        success=True,
+        organization=organization,
+        input_params={"header": "Bearer abc.DEF-123_xyz", "note": "sent with bearer QWERTY12345", "id": jwt},
+        output_data={"echo": [f"header was {jwt}"], "count": 3, "text": "a bearer of good news"},
+    )
+
+    stored = ToolAuditLog.objects.get(pk=entry.pk)
+    assert stored.input_params == {"header": "[redacted]", "note": "[redacted]", "id": "[redacted]"}
+    assert stored.output_data == {"echo": ["[redacted]"], "count": 3, "text": "a bearer of good news"}
+
+
+def test_log_audit_redacts_values_equal_to_a_configured_secret(db, settings):
+    organization = OrganizationFactory(api_key="billy-key-for-redaction-test")
+    settings.VAULT_EMBEDDING_API_KEY = "sk-embedding-key-for-test"
+
+    entry = log_audit(
+        tool_name="debug",
+        action="echo",
+        success=True,
+        organization=organization,
+        input_params={"args": ["billy-key-for-redaction-test", "short"]},
+        output_data={
+            "config": {"value": settings.SECRET_KEY},
+            "url": "https://x/?k=sk-embedding-key-for-test",
+        },
+    )
+
+    stored = ToolAuditLog.objects.get(pk=entry.pk)
+    assert stored.input_params == {"args": ["[redacted]", "short"]}
+    assert stored.output_data == {"config": {"value": "[redacted]"}, "url": "[redacted]"}
+
+
+def test_log_audit_still_records_when_the_organization_key_cannot_be_read(db, settings):
+    organization = OrganizationFactory()
+    settings.TEKUPDB_ENCRYPTION_KEYS = ["q7sbNTYPcrd1m0f3o8mo6f5vcGxbBAhB2zU7fIIzIQw="]  # its key dropped
+
+    entry = log_audit(
+        tool_name="t", action="a", success=True, organization=organization, input_params={"p": 1}
+    )
+
+    assert ToolAuditLog.objects.get(pk=entry.pk).input_params == {"p": 1}
+
+
+@pytest.mark.parametrize(
     ("fields", "message"),
     [
         ({"tool_name": ""}, "tool_name must be a non-empty string"),

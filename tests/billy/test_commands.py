@@ -6,9 +6,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from billy.factories import CachedInvoiceFactory, CachedProductFactory, OrganizationFactory, RateLimitFactory
-from billy.models import CachedInvoice, Organization, RateLimit
+from billy.models import CachedInvoice, RateLimit
 from billy.services import get_api_key
-from shared import crypto
+from flow.factories import WebhookFactory
+from flow.models import Webhook
+from flow.services import webhook_secret
 
 NEW_KEY = "q7sbNTYPcrd1m0f3o8mo6f5vcGxbBAhB2zU7fIIzIQw="
 
@@ -19,28 +21,29 @@ def run(*args) -> str:
     return out.getvalue()
 
 
-def test_rotate_billy_keys_reencrypts_and_reports(db, settings):
+def test_rotate_billy_keys_is_an_alias_that_rotates_every_encrypted_column(db, settings):
     organization = OrganizationFactory(api_key="the-plaintext-key")
     OrganizationFactory()
+    webhook = WebhookFactory()
     settings.TEKUPDB_ENCRYPTION_KEYS = [NEW_KEY, *settings.TEKUPDB_ENCRYPTION_KEYS]
 
-    assert run("rotate_billy_keys", "--dry-run") == "2 of 2 organization keys need re-encryption.\n"
+    dry = run("rotate_billy_keys", "--dry-run")
+    assert "billy.organizations.billy_api_key  would re-encrypt 2 of 2" in dry
+    assert "flow.webhooks.secret               would re-encrypt 1 of 1" in dry
     output = run("rotate_billy_keys")
 
-    assert "Re-encrypted 2 of 2 organization keys." in output
+    assert "Re-encrypted 3 values; 0 still on older keys." in output
     assert "the-plaintext-key" not in output
-    assert not any(
-        crypto.needs_rotation(t) for t in Organization.objects.values_list("billy_api_key", flat=True)
-    )
     settings.TEKUPDB_ENCRYPTION_KEYS = [NEW_KEY]
     assert get_api_key(organization=organization) == "the-plaintext-key"
+    assert webhook_secret(Webhook.objects.get(pk=webhook.pk)) == "hook-secret"
 
 
 def test_rotate_billy_keys_fails_when_a_token_cannot_be_opened(db, settings):
     OrganizationFactory()
     settings.TEKUPDB_ENCRYPTION_KEYS = [NEW_KEY]  # the key that sealed the row is gone
 
-    with pytest.raises(CommandError, match="no configured key has id"):
+    with pytest.raises(CommandError, match="1 values cannot be decrypted with any configured key"):
         run("rotate_billy_keys")
 
 

@@ -4,16 +4,15 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from billy.factories import OrganizationFactory
 from billy.models import Organization
 from billy.services import (
     create_organization,
     find_organization,
     get_api_key,
-    reencrypt_api_keys,
     set_api_key,
 )
 from shared import crypto
+from shared.keyring import rotate_encryption_keys
 
 SECRET = "billy-secret-4f9c2a7e"
 NEW_KEY = "q7sbNTYPcrd1m0f3o8mo6f5vcGxbBAhB2zU7fIIzIQw="
@@ -46,6 +45,10 @@ def test_create_organization_refuses_a_duplicate_billy_id_without_naming_the_key
         ({"billy_organization_id": "  "}, "billy_organization_id must be a non-empty string"),
         ({"billy_api_key": ""}, "billy_api_key must be a non-empty string"),
         ({"billy_api_key": f"{SECRET} and more"}, "without spaces"),
+        ({"billy_api_key": f"{SECRET}\x00"}, "billy_api_key must not contain control characters"),
+        ({"billy_api_key": f"{SECRET}\n"}, "billy_api_key must not start or end with whitespace"),
+        ({"billy_api_key": f" {SECRET}"}, "billy_api_key must not start or end with whitespace"),
+        ({"billy_api_key": "k" * 4097}, "billy_api_key must be at most 4096 bytes"),
         ({"billy_api_key": 12345}, "billy_api_key must be a non-empty string"),
         ({"settings": ["not", "a", "dict"]}, "settings must be a dict"),
         ({"settings": {"when": object()}}, "settings is not JSON-serialisable"),
@@ -82,7 +85,7 @@ def test_no_log_line_holds_the_plaintext(db, caplog):
         organization = create_organization(name="A", billy_api_key=SECRET, billy_organization_id="org-1")
         set_api_key(organization=organization, billy_api_key=SECRET + "-2")
         get_api_key(organization=organization)
-        reencrypt_api_keys()
+        rotate_encryption_keys()
     finally:
         connection.force_debug_cursor = False
 
@@ -107,27 +110,6 @@ def test_get_api_key_reads_the_current_key_not_a_stale_instance(organization):
     set_api_key(organization=organization, billy_api_key=SECRET)
 
     assert get_api_key(organization=stale) == SECRET
-
-
-def test_reencrypt_moves_every_key_to_the_newest_and_keeps_the_plaintext(db, settings):
-    old_key = settings.TEKUPDB_ENCRYPTION_KEYS[0]
-    first = OrganizationFactory(api_key="key-one")
-    second = OrganizationFactory(api_key="key-two")
-    settings.TEKUPDB_ENCRYPTION_KEYS = [NEW_KEY, old_key]
-    before = Organization.objects.get(pk=first.pk).api_key_rotated_at
-
-    assert reencrypt_api_keys(dry_run=True).rotated == 2
-    assert all(
-        crypto.needs_rotation(token) for token in Organization.objects.values_list("billy_api_key", flat=True)
-    )
-    result = reencrypt_api_keys()
-
-    assert (result.checked, result.rotated) == (2, 2)
-    settings.TEKUPDB_ENCRYPTION_KEYS = [NEW_KEY]  # the old key can go now
-    assert get_api_key(organization=first) == "key-one"
-    assert get_api_key(organization=second) == "key-two"
-    assert Organization.objects.get(pk=first.pk).api_key_rotated_at == before
-    assert reencrypt_api_keys().rotated == 0
 
 
 def test_get_api_key_names_the_organization_when_the_key_was_removed(organization, settings):

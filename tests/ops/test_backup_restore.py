@@ -214,3 +214,85 @@ def test_backup_and_restore_as_processes(manage, tmp_path):
     assert result.returncode == 1
     assert "truncated or altered" in result.stderr
     assert User.objects.count() == 3
+
+
+@pytest.fixture
+def permissive_umask():
+    """The usual umask of a login shell (022): the backup must be private without help from it."""
+    import os
+
+    previous = os.umask(0o022)
+    yield
+    os.umask(previous)
+
+
+def _mode(path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+def test_a_backup_is_private_from_its_first_byte(tmp_path, permissive_umask):
+    from billy.factories import OrganizationFactory
+    from shared import crypto
+
+    OrganizationFactory()
+    directory = tmp_path / "backups"
+    seen = []
+
+    def progress(done, total, table):
+        # pg_dump is writing now: the partial dump must already be private.
+        seen.extend(_mode(path) for path in directory.iterdir() if path.name.endswith(".partial"))
+
+    backup = create_backup(output_dir=directory, progress=progress)
+
+    assert seen and set(seen) == {0o600}
+    assert _mode(directory) == 0o700
+    assert (_mode(backup.dump_path), _mode(backup.manifest_path)) == (0o600, 0o600)
+    assert backup.warnings == ()
+    # The manifest names the encrypted columns and the ids (not the keys) a restore will need.
+    columns = backup.manifest["encrypted_columns"]
+    assert columns["billy.organizations.billy_api_key"] == [crypto.current_key_id()]
+    assert set(columns) == {
+        "billy.organizations.billy_api_key",
+        "flow.webhooks.secret",
+        "flow.variables.value",
+    }
+
+
+def test_an_open_backup_directory_is_reported_by_the_backup_and_by_health(tmp_path, settings, capsys):
+    from tekupdb.health import run_checks
+
+    tmp_path.chmod(0o755)
+    call_command("backup", "--schema", "shared", "--output", str(tmp_path), verbosity=0)
+
+    assert f"the backup directory {tmp_path} has mode 0755" in capsys.readouterr().err
+    assert {_mode(path) for path in tmp_path.iterdir()} == {0o600}
+    settings.TEKUPDB_BACKUP_DIR = tmp_path
+    check = run_checks().check("backup_permissions")
+    assert check.ok and check.warning and "mode 0755" in check.detail
+
+    tmp_path.chmod(0o700)
+    check = run_checks().check("backup_permissions")
+    assert check.ok and not check.warning
+    (tmp_path / "copied-by-hand.dump").write_bytes(b"x")
+    (tmp_path / "copied-by-hand.dump").chmod(0o644)
+    check = run_checks().check("backup_permissions")
+    assert check.warning and "1 files that group or others can read" in check.detail
+
+
+def test_restore_warns_when_a_key_the_backup_needs_is_not_configured(tmp_path, settings, capsys):
+    from billy.factories import OrganizationFactory
+    from shared import crypto
+
+    settings.TEKUPDB_ENCRYPTION_KEYS = ["n4Hq9mJ0l2V5c8xZ1aB3dE6fG7hI0jK2lM4nO6pQ8rA="]
+    OrganizationFactory(api_key="restored-key-1")
+    old_id = crypto.current_key_id()
+    backup = create_backup(schemas=["billy"], output_dir=tmp_path)
+    call_command("restore", str(backup.dump_path), "--yes", verbosity=0)
+    assert "warning" not in capsys.readouterr().err  # the key is still configured
+
+    settings.TEKUPDB_ENCRYPTION_KEYS = ["q7sbNTYPcrd1m0f3o8mo6f5vcGxbBAhB2zU7fIIzIQw="]  # the old key dropped
+    call_command("restore", str(backup.dump_path), "--yes", verbosity=0)
+
+    err = capsys.readouterr().err
+    assert f"billy.organizations.billy_api_key holds values sealed with key {old_id}" in err
+    assert "restored-key-1" not in err

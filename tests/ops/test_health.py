@@ -31,7 +31,7 @@ def test_cheap_checks_skip_the_slow_ones(db):
     assert [check.name for check in report.checks] == CHEAP
     data = report.as_dict()
     assert data["status"] == "healthy"
-    assert set(data["checks"][0]) == {"name", "ok", "value", "detail"}
+    assert set(data["checks"][0]) == {"name", "ok", "value", "detail", "warning"}
 
 
 def test_a_missing_schema_and_table_make_it_unhealthy(db, settings, tmp_path):
@@ -169,3 +169,108 @@ def test_healthz_is_503_when_the_database_is_down(client, settings):
     assert response.status_code == 503
     assert response.json()["status"] == "error"
     assert response.json()["health"] == "unreachable"
+
+
+# --- the key ring --------------------------------------------------------------------------------
+
+OLD_KEY = "n4Hq9mJ0l2V5c8xZ1aB3dE6fG7hI0jK2lM4nO6pQ8rA="
+NEW_KEY = "q7sbNTYPcrd1m0f3o8mo6f5vcGxbBAhB2zU7fIIzIQw="
+UNKNOWN_KEY = "Zm9yZ290dGVuLWtleS1mb3ItdGVzdHMtMzItYnl0ZXM="
+
+
+def _key_ring_on_this_connection():
+    """run_checks() connects on its own and cannot see this test's rows: run the check here."""
+    from django.db import connection
+
+    from tekupdb import health
+
+    with connection.cursor() as cursor:
+        return health._key_ring(cursor.connection)
+
+
+def test_key_ring_is_healthy_when_every_value_is_under_the_newest_key(db, settings):
+    from billy.factories import OrganizationFactory
+    from flow import services as flow
+
+    settings.TEKUPDB_ENCRYPTION_KEYS = [NEW_KEY, OLD_KEY]
+    OrganizationFactory()
+    flow.set_variable(key="smtp", value="pw-1", is_secret=True)
+    flow.set_variable(key="plain", value="not a token")  # not a secret: not checked
+
+    check = _key_ring_on_this_connection()
+
+    assert (check.ok, check.warning, check.value) == (True, False, 2)
+
+
+def test_key_ring_warns_with_a_count_for_values_under_an_older_key(db, settings):
+    from billy.factories import OrganizationFactory
+
+    settings.TEKUPDB_ENCRYPTION_KEYS = [OLD_KEY]
+    OrganizationFactory.create_batch(2)
+    settings.TEKUPDB_ENCRYPTION_KEYS = [NEW_KEY, OLD_KEY]
+    OrganizationFactory()
+
+    check = _key_ring_on_this_connection()
+
+    assert check.ok and check.warning
+    assert "2 of 3 encrypted values under an older key (billy.organizations.billy_api_key 2)" in check.detail
+
+
+@pytest.mark.django_db(transaction=True)
+def test_health_fails_on_a_value_encrypted_with_an_unknown_key(settings, tmp_path):
+    from billy.factories import OrganizationFactory
+    from billy.models import Organization
+    from flow import services as flow
+
+    settings.TEKUPDB_BACKUP_DIR = None
+    settings.TEKUPDB_ENCRYPTION_KEYS = [UNKNOWN_KEY]
+    flow.set_variable(key="smtp_password", value="unknown-key-secret", is_secret=True)
+    settings.TEKUPDB_ENCRYPTION_KEYS = [NEW_KEY]
+    OrganizationFactory(api_key="known-key-secret")
+    token = Organization.objects.get().billy_api_key
+
+    report = run_checks()
+    check = report.check("key_ring")
+
+    assert report.status == "unhealthy" and not check.ok
+    assert check.detail.startswith("flow.variables.value: 1 values under a key that is not configured")
+    with pytest.raises(CommandError, match=r"key_ring \(flow\.variables\.value: 1 values") as error:
+        call_command("health")
+    shown = json.dumps(report.as_dict()) + str(error.value)
+    assert "unknown-key-secret" not in shown and "known-key-secret" not in shown and token not in shown
+
+
+def test_key_ring_fails_on_a_token_that_does_not_authenticate(db, settings):
+    from django.db import connection
+
+    from flow.factories import WebhookFactory
+
+    settings.TEKUPDB_ENCRYPTION_KEYS = [NEW_KEY]
+    webhook = WebhookFactory()
+    with connection.cursor() as cursor:  # a token altered in the database (or a key id collision)
+        cursor.execute(
+            """UPDATE "flow"."webhooks" SET secret = left(secret, -4) || 'AAAA' WHERE id = %s""", [webhook.pk]
+        )
+
+    check = _key_ring_on_this_connection()
+
+    assert not check.ok
+    assert check.detail.startswith("flow.webhooks.secret: 1 of 1 sampled values do not decrypt")
+
+
+def test_key_ring_samples_a_big_column(db, settings, monkeypatch):
+    from billy.factories import OrganizationFactory
+    from shared import crypto
+    from tekupdb import health
+
+    settings.TEKUPDB_ENCRYPTION_KEYS = [NEW_KEY]
+    OrganizationFactory.create_batch(5)
+    monkeypatch.setattr(health, "KEY_RING_SAMPLE", 2)
+    decrypted = []
+    real_decrypt = crypto.decrypt
+    monkeypatch.setattr(crypto, "decrypt", lambda token: decrypted.append(1) or real_decrypt(token))
+
+    check = _key_ring_on_this_connection()
+
+    assert check.ok and check.value == 5  # every row's key id counted ...
+    assert len(decrypted) == 2  # ... but only the sample decrypted

@@ -47,6 +47,8 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         if bar is not None and options["verbosity"] >= 1:
             bar.finish()
+        for warning in backup.warnings:
+            self.stderr.write(self.style.WARNING(f"warning: {warning}"))
         manifest = backup.manifest
         rows = sum(manifest["tables"].values())
         self.stdout.write(

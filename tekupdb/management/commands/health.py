@@ -1,7 +1,8 @@
 """Is the database fit to serve? For operators, cron and container health checks at 3 a.m.
 
-Exit status: 0 healthy, 1 unhealthy (each failing check is named), 2 the database cannot be reached
-(decided within --timeout seconds, even when the server does not answer at all).
+Exit status: 0 healthy (warnings, marked WARN, do not change it), 1 unhealthy (each failing check is
+named), 2 the database cannot be reached (decided within --timeout seconds, even when the server does
+not answer at all).
 """
 
 import json
@@ -14,7 +15,10 @@ EXIT_HEALTHY, EXIT_UNHEALTHY, EXIT_UNREACHABLE = 0, 1, 2
 
 
 class Command(BaseCommand):
-    help = "Check the database: connection, versions, schemas, tables, migrations, size, cache, backups."
+    help = (
+        "Check the database: connection, versions, schemas, tables, migrations, size, cache, key ring, "
+        "backups. Exit status: 0 healthy (warnings included), 1 unhealthy, 2 unreachable."
+    )
     requires_system_checks = []
 
     def add_arguments(self, parser):
@@ -29,10 +33,16 @@ class Command(BaseCommand):
         else:
             width = max(len(check.name) for check in report.checks)
             for check in report.checks:
-                mark = self.style.SUCCESS("ok  ") if check.ok else self.style.ERROR("FAIL")
+                if not check.ok:
+                    mark = self.style.ERROR("FAIL")
+                elif check.warning:
+                    mark = self.style.WARNING("WARN")
+                else:
+                    mark = self.style.SUCCESS("ok  ")
                 self.stdout.write(f"{mark} {check.name.ljust(width)}  {check.detail}")
             if report.status == "healthy":
-                self.stdout.write(self.style.SUCCESS(f"healthy ({report.duration_ms:.0f} ms)"))
+                warned = f", {len(report.warnings)} warnings" if report.warnings else ""
+                self.stdout.write(self.style.SUCCESS(f"healthy ({report.duration_ms:.0f} ms{warned})"))
         if report.status == "unreachable":
             raise CommandError(
                 f"cannot connect to the database: {report.checks[0].detail}", returncode=EXIT_UNREACHABLE

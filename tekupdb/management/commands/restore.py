@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from shared.commands import acting_as_email, add_as_argument
 from shared.progress import ProgressBar
 from tekupdb.ops import pg
-from tekupdb.ops.backup import BackupError
+from tekupdb.ops.backup import BackupError, keys_missing_for
 from tekupdb.ops.restore import restore_backup
 
 
@@ -54,3 +54,10 @@ class Command(BaseCommand):
                 f"{len(result.counts)} tables, {rows} rows, every count as in the manifest."
             )
         )
+        for column, key_ids in keys_missing_for(result.backup.manifest).items():
+            self.stderr.write(
+                self.style.WARNING(
+                    f"warning: {column} holds values sealed with key {', '.join(key_ids)}, which "
+                    "TEKUPDB_ENCRYPTION_KEY does not hold: add that key, or these secrets cannot be read."
+                )
+            )
