@@ -467,7 +467,7 @@ def get_audit_logs(
     organization = _organization(organization)
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_AUDIT_LIMIT:
         raise ValidationError(
-            {"limit": f"limit must be an integer from 1 to {MAX_AUDIT_LIMIT}, got {limit!r}."}
+            {"limit": f"limit must be an integer from 1 to {MAX_AUDIT_LIMIT}, got {v.shown(limit)}."}
         )
     logs = ToolAuditLog.objects.filter(organization=organization)
     if user is not None:
@@ -546,7 +546,7 @@ def track_usage(
         raise ValidationError({"cache_hit": "cache_hit must be True, False or None."})
     day, hour = _usage_slot(timezone.now())
     hit = int(bool(cache_hit))
-    params = {
+    params: dict[str, Any] = {
         "organization": organization.pk,
         "date": day,
         "hour": hour,
@@ -610,7 +610,7 @@ def get_daily_calls(*, organization: Organization, days: int = 30) -> list[tuple
     """
     organization = _organization(organization)
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 366:
-        raise ValidationError({"days": f"days must be an integer from 1 to 366, got {days!r}."})
+        raise ValidationError({"days": f"days must be an integer from 1 to 366, got {v.shown(days)}."})
     today = _usage_slot(timezone.now())[0]
     first = today - timedelta(days=days - 1)
     totals = {

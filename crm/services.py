@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Count, Sum
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
@@ -43,7 +43,7 @@ CENT = Decimal("0.01")
 CONTACT_ACTIVITY_TYPES = {Activity.Type.CALL, Activity.Type.EMAIL, Activity.Type.MEETING}
 
 
-def _editable(model: type, *, exclude: set[str]) -> set[str]:
+def _editable(model: type[models.Model], *, exclude: set[str]) -> set[str]:
     return {
         f.name
         for f in model._meta.concrete_fields
@@ -260,9 +260,9 @@ def add_deal_product(
     column, text outside its column.
     """
     deal = v.instance(deal, name="deal", model=Deal)
-    quantity = v.model_field(DealProduct, "quantity", quantity)
-    unit_price = v.model_field(DealProduct, "unit_price", unit_price)
-    discount = v.model_field(DealProduct, "discount", discount)
+    quantity = v.model_decimal(DealProduct, "quantity", quantity)
+    unit_price = v.model_decimal(DealProduct, "unit_price", unit_price)
+    discount = v.model_decimal(DealProduct, "discount", discount)
     if quantity <= 0:
         raise ValidationError({"quantity": "quantity must be more than 0."})
     if unit_price < 0:

@@ -363,7 +363,9 @@ def finish_execution(
     """
     execution = _execution(execution)
     if status not in FINISHED:
-        raise ValidationError({"status": f"An execution finishes as {', '.join(FINISHED)}, not {status!r}."})
+        raise ValidationError(
+            {"status": f"An execution finishes as {', '.join(FINISHED)}, not {v.shown(status)}."}
+        )
     output = v.json_value(output, name="output")
     error = v.model_field(Execution, "error", error)
     row = (
@@ -371,18 +373,18 @@ def finish_execution(
         .filter(pk=execution.pk)
         .values("status", "started_at", "workflow_id")
     )
-    row = row.first()
-    if row is None:
+    found = row.first()
+    if found is None:
         raise v.invalid("execution", f"Execution {execution.pk} does not exist.")
-    if row["status"] != Execution.Status.RUNNING:
-        raise v.invalid("execution", f"Execution {execution.pk} has already finished ({row['status']}).")
+    if found["status"] != Execution.Status.RUNNING:
+        raise v.invalid("execution", f"Execution {execution.pk} has already finished ({found['status']}).")
     now = timezone.now()
-    duration = _ms(row["started_at"], now)
+    duration = _ms(found["started_at"], now) or 0
     Execution.objects.filter(pk=execution.pk).update(
         status=status, output=output, error=error, completed_at=now, duration_ms=duration, updated_at=now
     )
     previous_total = Coalesce(F("avg_duration_ms"), Value(float(duration))) * F("execution_count")
-    Workflow.objects.filter(pk=row["workflow_id"]).update(
+    Workflow.objects.filter(pk=found["workflow_id"]).update(
         execution_count=F("execution_count") + 1,
         success_count=F("success_count") + int(status == Execution.Status.COMPLETED),
         failure_count=F("failure_count") + int(status == Execution.Status.FAILED),
@@ -586,7 +588,9 @@ def _encode_value(value: Any, type: str) -> str:
             return value
         v.json_text(value, name="value")
         return json.dumps(value)
-    raise ValidationError({"type": f"{type!r} is not a variable type ({', '.join(Variable.Type.values)})."})
+    raise ValidationError(
+        {"type": f"{v.shown(type)} is not a variable type ({', '.join(Variable.Type.values)})."}
+    )
 
 
 def stored_variable_value(*, value: Any, type: str, is_secret: bool) -> str:

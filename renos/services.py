@@ -17,7 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, TypedDict
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
@@ -95,7 +95,7 @@ def _require_saved(obj: Any, model: type, *, name: str) -> None:
     v.instance(obj, name=name, model=model)
 
 
-def _editable_fields(model: type, *, exclude: set[str]) -> set[str]:
+def _editable_fields(model: type[models.Model], *, exclude: set[str]) -> set[str]:
     return {f.name for f in model._meta.concrete_fields if f.editable and f.name not in exclude}
 
 
@@ -235,6 +235,9 @@ def book(
     """
     fields = v.model_fields(Booking, fields, allowed=_BOOKING_FIELDS)
     scheduled_at = v.aware_datetime(scheduled_at, name="scheduled_at")
+    customer = v.optional_instance(customer, name="customer", model=Customer)
+    lead = v.optional_instance(lead, name="lead", model=Lead)
+    quote = v.optional_instance(quote, name="quote", model=Quote)
     if quote is not None:
         _require_saved(quote, Quote, name="quote")
         if lead is None:
@@ -382,6 +385,7 @@ def stop_timer(*, booking: Booking) -> Booking:
         _refuse(locked, "stop the timer", TimerStatus.RUNNING, TimerStatus.ON_BREAK)
         now = _now()
         start = locked.actual_start_time
+        assert start is not None  # a running timer has a start (start_timer sets both together)
         if now < start:
             raise v.invalid("booking", "The clock is before the start of the timer.")
         if locked.timer_status == TimerStatus.ON_BREAK:
@@ -390,6 +394,7 @@ def stop_timer(*, booking: Booking) -> Booking:
         for begin, end in Break.objects.filter(booking=locked, end_time__isnull=False).values_list(
             "start_time", "end_time"
         ):
+            assert end is not None  # filtered on end_time__isnull=False
             overlap = min(end, now) - max(begin, start)
             paused += max(overlap, dt.timedelta())
         actual = minutes_between(start, now - paused) if now - paused > start else 0

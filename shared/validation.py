@@ -68,10 +68,14 @@ def _kind(value: Any) -> str:
     return type(value).__name__
 
 
-def _short(value: Any) -> str:
-    """`value` for a message: its repr, cut (a refused value may be a megabyte)."""
-    shown = repr(value)
-    return shown if len(shown) <= 60 else shown[:57] + "..."
+def shown(value: Any) -> str:
+    """`value` for a message: its repr, cut (a refused value may be a megabyte); only the type when the
+    repr itself fails (an unsaved model instance's __str__ may follow a relation it does not have)."""
+    try:
+        text = repr(value)
+    except Exception:
+        return f"a {_kind(value)}"
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 # --- text ------------------------------------------------------------------------------------------
@@ -153,7 +157,7 @@ def url(value: Any, *, name: str, max_length: int = 500, allow_path: bool = Fals
         _URL(address)
     except ValidationError:
         kinds = "an http:// or https:// URL" + (" or a path starting with /" if allow_path else "")
-        raise invalid(name, f"{name} must be {kinds}, not {_short(address)}.") from None
+        raise invalid(name, f"{name} must be {kinds}, not {shown(address)}.") from None
     return address
 
 
@@ -221,7 +225,7 @@ def decimal(
     try:
         result = Decimal(repr(value) if isinstance(value, float) else str(value).strip())
     except (InvalidOperation, ValueError):
-        raise invalid(name, f"{name} must be a number: {_short(value)} is not a number.") from None
+        raise invalid(name, f"{name} must be a number: {shown(value)} is not a number.") from None
     if not result.is_finite():
         raise invalid(name, f"{name} must be a finite number, not {value}.")
     _, digits, exponent = result.as_tuple()
@@ -408,9 +412,10 @@ def _integer_range(field: models.Field) -> tuple[int, int]:
         low = 0
     for validator in field.validators:
         limit = getattr(validator, "limit_value", None)
-        if isinstance(limit, int) and validator.code == "min_value":
+        code = getattr(validator, "code", None)
+        if isinstance(limit, int) and code == "min_value":
             low = max(low, limit)
-        elif isinstance(limit, int) and validator.code == "max_value":
+        elif isinstance(limit, int) and code == "max_value":
             high = min(high, limit)
     return low, high
 
@@ -422,6 +427,8 @@ def model_field(model: type[models.Model], field_name: str, value: Any, *, name:
     the field's name)."""
     name = name or field_name
     field = model._meta.get_field(field_name)
+    if not isinstance(field, models.Field):  # a reverse relation is no column to write
+        raise invalid(name, f"{name} is not a column of {model._meta.verbose_name}.")
     if value is None:
         if field.null:
             return None
@@ -467,10 +474,20 @@ def model_field(model: type[models.Model], field_name: str, value: Any, *, name:
     raise invalid(name, f"{name}: no validator for a {field.get_internal_type()} column.")
 
 
+def model_decimal(
+    model: type[models.Model], field_name: str, value: Any, *, name: str | None = None
+) -> Decimal:
+    """`model_field()` for a non-null DecimalField, typed as the Decimal it returns."""
+    result = model_field(model, field_name, value, name=name)
+    if not isinstance(result, Decimal):
+        raise invalid(name or field_name, f"{name or field_name} is required.")
+    return result
+
+
 def _limit(field: models.Field, code: str) -> Decimal | None:
     for validator in field.validators:
         if getattr(validator, "code", None) == code:
-            return Decimal(str(validator.limit_value))
+            return Decimal(str(getattr(validator, "limit_value", None)))
     return None
 
 

@@ -203,7 +203,9 @@ def _vector_problem(matrix: np.ndarray, field: str = "embedding") -> tuple[int, 
 
 def _clean_int(value: Any, field: str, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ValidationError({field: f"{field} must be an integer from {low} to {high}, not {value!r}."})
+        raise ValidationError(
+            {field: f"{field} must be an integer from {low} to {high}, not {v.shown(value)}."}
+        )
     return value
 
 
@@ -214,7 +216,9 @@ def _clean_threshold(threshold: Any) -> float:
         or not math.isfinite(threshold)
         or not -1 <= threshold <= 1
     ):
-        raise ValidationError({"threshold": f"threshold must be a number from -1 to 1, not {threshold!r}."})
+        raise ValidationError(
+            {"threshold": f"threshold must be a number from -1 to 1, not {v.shown(threshold)}."}
+        )
     return float(threshold)
 
 
@@ -327,7 +331,7 @@ def upsert_document(
                    IS DISTINCT FROM (EXCLUDED.content, EXCLUDED.metadata, EXCLUDED.sha)
             RETURNING d.id, d.xmax = 0
             """,
-            [now, now, source, repository, path, content, Jsonb(metadata), sha],
+            [now, now, source, repository, path, content, Jsonb(metadata), sha],  # type: ignore[list-item]
         )
         row = cursor.fetchone()
         if row is None:  # the WHERE kept the existing row as it is
@@ -827,7 +831,7 @@ def _clean_bulk_batch(batch: list[Mapping[str, Any]], *, first_index: int) -> li
         except ValidationError as exc:
             failure = (offset, exc)
             break
-    wire = None
+    wire = memoryview(b"")
     if vectors:
         # Each vector in PostgreSQL's binary format (header, then big-endian floats), written once into
         # one buffer; the rows hold views of it. All the values are checked at once.
@@ -839,10 +843,10 @@ def _clean_bulk_batch(batch: list[Mapping[str, Any]], *, first_index: int) -> li
         problem = _vector_problem(matrix)
         if problem and (failure is None or vector_offsets[problem[0]] < failure[0]):
             failure = (vector_offsets[problem[0]], ValidationError({"embedding": problem[1]}))
-        wire = memoryview(buffer.reshape(-1))
+        wire = buffer.reshape(-1).data
     if failure is not None:
-        offset, exc = failure
-        raise v.invalid("rows", f"row {first_index + offset}: {'; '.join(exc.messages)}")
+        offset, refusal = failure
+        raise v.invalid("rows", f"row {first_index + offset}: {'; '.join(refusal.messages)}")
     # Sorted by key, so that concurrent imports lock rows in the same order.
     return [
         row if vector is None else row._replace(embedding=wire[vector * width : (vector + 1) * width])

@@ -296,6 +296,35 @@ _FIXED_HOSTILE: list[Any] = [
 ]
 
 
+def core_hostile(world: World) -> list[Any]:
+    """The values every argument of every function is tried with, each of them, on every run: one of
+    each kind the issue lists (the random `hostile()` then explores around them)."""
+    return [
+        None,
+        "",
+        "abc\x00def",
+        "tekup\udfff",
+        "y" * 70_000,
+        "javascript:alert(1)",
+        float("nan"),
+        float("inf"),
+        1e30,
+        -1,
+        10**40,
+        True,
+        Decimal("NaN"),
+        Decimal("1e30"),
+        object(),
+        [True] * 1536,
+        {"a": float("nan"), "b": "nul\x00"},
+        dt.datetime(2026, 1, 1, 12, 0),  # noqa: DTZ001 (naive on purpose)
+        dt.datetime(9999, 12, 31, 23, 59, tzinfo=dt.UTC),
+        dt.timedelta.max,
+        world.unsaved[0],
+        world.saved["sync_status"],  # saved, and of a model no other service takes
+    ]
+
+
 def hostile(world: World) -> st.SearchStrategy[Any]:
     """Values no service may turn into anything but a result or a ValidationError."""
     instances = list(world.saved.values())

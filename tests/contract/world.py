@@ -91,7 +91,7 @@ def build_world() -> World:
         Webhook(name="Ghost", url="https://ghost.example"),
         Customer(name="Ghost"),
         Lead(name="Ghost"),
-        Quote(),
+        Quote(lead=Lead(name="Ghost")),
         Booking(scheduled_at=now),
         Invoice(),
         Document(source="github", repository="r", path="p", content="c"),
