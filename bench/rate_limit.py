@@ -48,7 +48,7 @@ def baseline_check(organization, endpoint: str, limit: int) -> bool:
     from billy.models import RateLimit
     from billy.services import rate_limit_window
 
-    start, end = rate_limit_window(timezone.now(), WINDOW)
+    start, end = rate_limit_window(moment=timezone.now(), window=WINDOW)
     table = connection.ops.quote_name(RateLimit._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -86,7 +86,7 @@ def worker(mode: str, endpoint: str, limit: int, calls: int, barrier, results) -
         t0 = time.perf_counter()
         if mode == "baseline":
             ok = baseline_check(organization, endpoint, limit)
-            window_end = rate_limit_window(timezone.now(), WINDOW)[1]
+            window_end = rate_limit_window(moment=timezone.now(), window=WINDOW)[1]
         else:
             result = check_rate_limit(
                 organization=organization, endpoint=endpoint, limit=limit, window=WINDOW

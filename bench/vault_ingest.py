@@ -99,7 +99,7 @@ def ours(rows: list[dict]) -> tuple[float, object]:
     from vault.services import bulk_upsert_documents
 
     with Stopwatch() as watch:
-        counts = bulk_upsert_documents(rows, batch_size=1000)
+        counts = bulk_upsert_documents(rows=rows, batch_size=1000)
     return watch.seconds, counts
 
 
@@ -127,7 +127,9 @@ def django_bulk_create(rows: list[dict]) -> float:
             )
             Embedding.objects.bulk_create(
                 [
-                    Embedding(document=d, embedding=r["embedding"], content_hash=content_hash(r["content"]))
+                    Embedding(
+                        document=d, embedding=r["embedding"], content_hash=content_hash(content=r["content"])
+                    )
                     for d, r in zip(documents, chunk, strict=True)
                 ]
             )
@@ -151,7 +153,7 @@ def save_loop(rows: list[dict]) -> float:
             )
             document.save()
             Embedding(
-                document=document, embedding=r["embedding"], content_hash=content_hash(r["content"])
+                document=document, embedding=r["embedding"], content_hash=content_hash(content=r["content"])
             ).save()
     return watch.seconds
 

@@ -85,7 +85,7 @@ def load(count: int) -> dict:
                 }
 
     with Stopwatch() as loading:
-        bulk_upsert_documents(rows(), batch_size=2000)
+        bulk_upsert_documents(rows=rows(), batch_size=2000)
     with Stopwatch() as building, connection.cursor() as cursor:
         cursor.execute(index_sql)
         cursor.execute('VACUUM ANALYZE "vault"."documents"')

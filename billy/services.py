@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from shared import crypto
+from shared import validation as v
 
 from .models import (
     CachedCustomer,
@@ -50,66 +51,69 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 
 
+__all__ = [
+    "RateLimitResult",
+    "check_rate_limit",
+    "clear_expired_cache",
+    "create_organization",
+    "find_organization",
+    "get_api_key",
+    "get_audit_logs",
+    "get_cached_customer",
+    "get_cached_invoice",
+    "get_cached_product",
+    "get_daily_calls",
+    "get_usage_metrics",
+    "log_audit",
+    "prune_history",
+    "rate_limit_window",
+    "set_api_key",
+    "set_cached_customer",
+    "set_cached_invoice",
+    "set_cached_product",
+    "track_usage",
+]
+
+# A call that took longer than this many milliseconds (a week) is a clock error, not a duration.
+MAX_DURATION_MS = 7 * 24 * 3600 * 1000
+# A cache entry, a rate-limit window or a pruning horizon longer than these is a mistake.
+MAX_TTL = timedelta(days=3660)
+MAX_WINDOW = timedelta(days=366)
+
+
 # --- validation helpers ---------------------------------------------------------------------------
 
 
 def _text(field: str, value: Any, *, max_length: int = 255) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError({field: f"{field} must be a non-empty string."})
-    value = value.strip()
-    if len(value) > max_length:
-        raise ValidationError(
-            {field: f"{field} must be at most {max_length} characters (it has {len(value)})."}
-        )
-    return value
+    return v.text(value, name=field, max_length=max_length)
 
 
 def _optional_text(field: str, value: Any, *, max_length: int | None = 255) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str | int):
-        raise ValidationError({field: f"{field} must be a string."})
-    value = str(value)
-    if max_length is not None and len(value) > max_length:
-        raise ValidationError(
-            {field: f"{field} must be at most {max_length} characters (it has {len(value)})."}
-        )
-    return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    return v.optional_text(value, name=field, max_length=max_length or v.TEXT_MAX_LENGTH)
 
 
 def _organization(value: Any, field: str = "organization") -> Organization:
-    if not isinstance(value, Organization) or value._state.adding:
-        raise ValidationError({field: f"{field} must be a saved Organization."})
-    return value
+    return v.instance(value, name=field, model=Organization)
 
 
 def _json_text(field: str, value: Any) -> str:
-    try:
-        return json.dumps(value, allow_nan=False, separators=(",", ":"))
-    except (TypeError, ValueError) as exc:
-        raise ValidationError({field: f"{field} is not JSON-serialisable: {exc}."}) from None
+    return v.json_text(value, name=field)
 
 
 def _aware(field: str, value: Any) -> datetime:
-    if not isinstance(value, datetime) or timezone.is_naive(value):
-        raise ValidationError({field: f"{field} must be a timezone-aware datetime."})
-    return value
+    return v.aware_datetime(value, name=field)
 
 
 def _positive_timedelta(field: str, value: Any) -> timedelta:
-    if not isinstance(value, timedelta) or value <= timedelta(0):
-        raise ValidationError({field: f"{field} must be a positive timedelta, got {value!r}."})
-    return value
-
-
-def _non_negative_number(field: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
-        raise ValidationError({field: f"{field} must be a number of milliseconds >= 0, got {value!r}."})
-    return value
+    return v.duration(value, name=field, max_value=MAX_TTL)
 
 
 def _api_key(value: Any) -> str:
-    # The messages never repeat the value: it may be a real key typed into the wrong field.
+    # The messages never repeat the value: it may be a real key typed into the wrong field. The general
+    # text rules (no NUL, no lone surrogate) come first, then the key's own (shared.crypto).
+    value = v.text(value, name="billy_api_key", max_length=8192)
     value = crypto.validate_secret(value, name="billy_api_key")
     if any(ch.isspace() for ch in value):
         raise ValidationError({"billy_api_key": "billy_api_key must be one word, without spaces."})
@@ -120,7 +124,10 @@ def _api_key(value: Any) -> str:
 
 
 def find_organization(*, billy_organization_id: str) -> Organization | None:
-    """The organization with this Billy.dk organization id, or None."""
+    """The organization with this Billy.dk organization id, or None.
+
+    Raises ValidationError keyed by "billy_organization_id": not non-empty text of at most 255 characters.
+    """
     billy_organization_id = _text("billy_organization_id", billy_organization_id)
     return Organization.objects.filter(billy_organization_id=billy_organization_id).first()
 
@@ -133,13 +140,15 @@ def create_organization(
     billy_organization_id: str,
     settings: dict | None = None,
 ) -> Organization:
-    """Create an organization; its API key is stored encrypted with the newest configured key."""
+    """Create an organization; its API key is stored encrypted with the newest configured key.
+
+    Raises ValidationError keyed by the argument: text outside its column, an API key with spaces (its
+    value is never repeated), settings that are not a JSON object, a Billy id that is taken.
+    """
     name = _text("name", name)
     billy_organization_id = _text("billy_organization_id", billy_organization_id)
     billy_api_key = _api_key(billy_api_key)
-    if settings is not None and not isinstance(settings, dict):
-        raise ValidationError({"settings": "settings must be a dict."})
-    _json_text("settings", settings)
+    settings = v.json_object(settings, name="settings")
     organization = Organization(
         name=name,
         billy_organization_id=billy_organization_id,
@@ -162,7 +171,10 @@ def create_organization(
 
 @sensitive_variables("billy_api_key")
 def set_api_key(*, organization: Organization, billy_api_key: str) -> Organization:
-    """Replace the organization's API key (staff rotating the Billy.dk key); stamps api_key_rotated_at."""
+    """Replace the organization's API key (staff rotating the Billy.dk key); stamps api_key_rotated_at.
+
+    Raises ValidationError keyed by the argument: not a saved Organization, a malformed key.
+    """
     organization = _organization(organization)
     token = crypto.encrypt(_api_key(billy_api_key))
     now = timezone.now()
@@ -180,6 +192,7 @@ def get_api_key(*, organization: Organization) -> str:
 
     Raises `shared.crypto.DecryptionError` (naming the organization, never the key) when no configured
     key can open the token, e.g. a key was removed from TEKUPDB_ENCRYPTION_KEY before rotation.
+    Raises ValidationError keyed by "organization": not a saved Organization, or gone.
     """
     organization = _organization(organization)
     token = Organization.objects.filter(pk=organization.pk).values_list("billy_api_key", flat=True).first()
@@ -245,41 +258,65 @@ def _cache_get(model: type[CachedEntry], organization, billy_id) -> Any | None:
 def set_cached_invoice(
     *, organization: Organization, billy_id: str, data: Any, ttl: timedelta = DEFAULT_CACHE_TTL
 ) -> datetime:
-    """Cache an invoice's JSON until now + ttl (replacing any cached copy); returns the expiry."""
+    """Cache an invoice's JSON until now + ttl (replacing any cached copy); returns the expiry.
+
+    Raises ValidationError keyed by the argument: not a saved Organization, a billy_id outside its
+    column, data that is not JSON (finite numbers, no \\u0000, at most 1 MB), a ttl over ten years.
+    """
     return _cache_set(CachedInvoice, organization, billy_id, data, ttl)
 
 
 def get_cached_invoice(*, organization: Organization, billy_id: str) -> Any | None:
-    """The cached invoice JSON, or None when absent or expired."""
+    """The cached invoice JSON, or None when absent or expired.
+
+    Raises ValidationError keyed by the argument: not a saved Organization, a billy_id outside its column.
+    """
     return _cache_get(CachedInvoice, organization, billy_id)
 
 
 def set_cached_customer(
     *, organization: Organization, billy_id: str, data: Any, ttl: timedelta = DEFAULT_CACHE_TTL
 ) -> datetime:
-    """Cache a customer's JSON until now + ttl (replacing any cached copy); returns the expiry."""
+    """Cache a customer's JSON until now + ttl (replacing any cached copy); returns the expiry.
+
+    Raises ValidationError keyed by the argument: not a saved Organization, a billy_id outside its
+    column, data that is not JSON (finite numbers, no \\u0000, at most 1 MB), a ttl over ten years.
+    """
     return _cache_set(CachedCustomer, organization, billy_id, data, ttl)
 
 
 def get_cached_customer(*, organization: Organization, billy_id: str) -> Any | None:
-    """The cached customer JSON, or None when absent or expired."""
+    """The cached customer JSON, or None when absent or expired.
+
+    Raises ValidationError keyed by the argument: not a saved Organization, a billy_id outside its column.
+    """
     return _cache_get(CachedCustomer, organization, billy_id)
 
 
 def set_cached_product(
     *, organization: Organization, billy_id: str, data: Any, ttl: timedelta = DEFAULT_CACHE_TTL
 ) -> datetime:
-    """Cache a product's JSON until now + ttl (replacing any cached copy); returns the expiry."""
+    """Cache a product's JSON until now + ttl (replacing any cached copy); returns the expiry.
+
+    Raises ValidationError keyed by the argument: not a saved Organization, a billy_id outside its
+    column, data that is not JSON (finite numbers, no \\u0000, at most 1 MB), a ttl over ten years.
+    """
     return _cache_set(CachedProduct, organization, billy_id, data, ttl)
 
 
 def get_cached_product(*, organization: Organization, billy_id: str) -> Any | None:
-    """The cached product JSON, or None when absent or expired."""
+    """The cached product JSON, or None when absent or expired.
+
+    Raises ValidationError keyed by the argument: not a saved Organization, a billy_id outside its column.
+    """
     return _cache_get(CachedProduct, organization, billy_id)
 
 
 def clear_expired_cache() -> dict[str, int]:
-    """Delete every expired row of the three caches: {"invoices": n, "customers": n, "products": n}."""
+    """Delete every expired row of the three caches: {"invoices": n, "customers": n, "products": n}.
+
+    Raises nothing of its own (it takes no arguments).
+    """
     now = timezone.now()
     with transaction.atomic():
         return {name: model.objects.expired(now).delete()[0] for name, model in CACHE_MODELS.items()}
@@ -351,17 +388,17 @@ def _secret_value(value: str, secrets: frozenset[str]) -> bool:
     return any(len(secret) >= _MIN_CONTAINED_SECRET and secret in value for secret in secrets)
 
 
-def redact(value: Any, *, secrets: frozenset[str] = frozenset()) -> Any:
+def _redact(value: Any, *, secrets: frozenset[str] = frozenset()) -> Any:
     """`value` with every secret replaced by "[redacted]": values under secret-named keys, bearer
     tokens and JWTs, and strings equal to (or containing) one of `secrets`; dicts, lists and tuples
     are walked to any depth. A new structure is returned; `value` is not changed."""
     if isinstance(value, Mapping):
         return {
-            key: REDACTED if isinstance(key, str) and is_secret_name(key) else redact(item, secrets=secrets)
+            key: REDACTED if isinstance(key, str) and is_secret_name(key) else _redact(item, secrets=secrets)
             for key, item in value.items()
         }
     if isinstance(value, list | tuple):
-        return [redact(item, secrets=secrets) for item in value]
+        return [_redact(item, secrets=secrets) for item in value]
     if isinstance(value, str) and _secret_value(value, secrets):
         return REDACTED
     return value
@@ -391,6 +428,10 @@ def log_audit(
     session; any case, any separator), bearer tokens, JWTs and values equal to a configured secret
     (Django's SECRET_KEY, the encryption keys, the organization's Billy API key, ...) become
     "[redacted]". A user without an organization logs under the user's organization.
+
+    Raises ValidationError keyed by the argument: text outside its column, success not a bool, an
+    organization or user that is not saved (or a user of another organization), a duration outside
+    0..2^31-1, an IP that is not IPv4/IPv6, input_params not a JSON object, output_data not JSON.
     """
     tool_name = _text("tool_name", tool_name)
     action = _text("action", action)
@@ -399,28 +440,25 @@ def log_audit(
     if organization is not None:
         _organization(organization)
     if user is not None:
-        if not isinstance(user, OrganizationUser) or user._state.adding:
-            raise ValidationError({"user": "user must be a saved OrganizationUser."})
+        user = v.instance(user, name="user", model=OrganizationUser)
         if organization is not None and user.organization_id != organization.pk:
             raise ValidationError(
                 {"user": f"user {user.email} does not belong to organization {organization}."}
             )
-    if duration_ms is not None and (
-        isinstance(duration_ms, bool) or not isinstance(duration_ms, int) or duration_ms < 0
-    ):
-        raise ValidationError({"duration_ms": f"duration_ms must be an integer >= 0, got {duration_ms!r}."})
+    if duration_ms is not None:
+        duration_ms = v.integer(duration_ms, name="duration_ms", min_value=0)
     if ip_address is not None:
+        ip_address = v.text(ip_address, name="ip_address", max_length=45)
         try:
             validate_ipv46_address(ip_address)
         except ValidationError:
             raise ValidationError({"ip_address": f"'{ip_address}' is not an IPv4 or IPv6 address."}) from None
-    if input_params is not None and not isinstance(input_params, dict):
-        raise ValidationError({"input_params": "input_params must be a dict."})
+    v.json_object(input_params, name="input_params")
     secrets = _configured_secrets(
         organization if organization is not None else getattr(user, "organization", None)
     )
-    input_params = redact(input_params, secrets=secrets)
-    output_data = redact(output_data, secrets=secrets)
+    input_params = _redact(input_params, secrets=secrets)
+    output_data = _redact(output_data, secrets=secrets)
     _json_text("input_params", input_params)
     _json_text("output_data", output_data)
     entry = ToolAuditLog(
@@ -455,16 +493,19 @@ def get_audit_logs(
     end: datetime | None = None,
     limit: int = 100,
 ) -> list[ToolAuditLog]:
-    """The organization's audit entries, newest first; `start <= created_at <= end`, both bounds kept."""
+    """The organization's audit entries, newest first; `start <= created_at <= end`, both bounds kept.
+
+    Raises ValidationError keyed by the argument: not a saved Organization or OrganizationUser, a tool
+    name outside its column, a naive or out-of-range datetime, start after end, a limit outside 1..1000.
+    """
     organization = _organization(organization)
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_AUDIT_LIMIT:
         raise ValidationError(
-            {"limit": f"limit must be an integer from 1 to {MAX_AUDIT_LIMIT}, got {limit!r}."}
+            {"limit": f"limit must be an integer from 1 to {MAX_AUDIT_LIMIT}, got {v.shown(limit)}."}
         )
     logs = ToolAuditLog.objects.filter(organization=organization)
     if user is not None:
-        if not isinstance(user, OrganizationUser):
-            raise ValidationError({"user": "user must be an OrganizationUser."})
+        user = v.instance(user, name="user", model=OrganizationUser)
         logs = logs.filter(user=user)
     if tool_name is not None:
         logs = logs.filter(tool_name=_text("tool_name", tool_name))
@@ -506,7 +547,7 @@ ON CONFLICT (organization_id, date, hour, tool_name) DO UPDATE SET
 """
 
 
-def usage_slot(moment: datetime) -> tuple[date, int]:
+def _usage_slot(moment: datetime) -> tuple[date, int]:
     """The (UTC date, UTC hour) under which a call at `moment` is counted."""
     moment = moment.astimezone(UTC)
     return moment.date(), moment.hour
@@ -525,18 +566,21 @@ def track_usage(
     One atomic upsert adds to the counters and to the running sums behind `avg_duration_ms` (mean of the
     calls that gave a duration) and `cache_hit_rate` (percentage of the calls that gave `cache_hit`), and
     recomputes both from the sums, so concurrent callers never lose a call or skew the averages.
+
+    Raises ValidationError keyed by the argument: not a saved Organization, a tool name outside its
+    column, success or cache_hit not a bool, a duration that is not a finite number of ms from 0 to a week.
     """
     organization = _organization(organization)
     tool_name = _text("tool_name", tool_name)
     if not isinstance(success, bool):
         raise ValidationError({"success": "success must be True or False."})
     if duration_ms is not None:
-        duration_ms = float(_non_negative_number("duration_ms", duration_ms))
+        duration_ms = v.number(duration_ms, name="duration_ms", min_value=0, max_value=MAX_DURATION_MS)
     if cache_hit is not None and not isinstance(cache_hit, bool):
         raise ValidationError({"cache_hit": "cache_hit must be True, False or None."})
-    day, hour = usage_slot(timezone.now())
+    day, hour = _usage_slot(timezone.now())
     hit = int(bool(cache_hit))
-    params = {
+    params: dict[str, Any] = {
         "organization": organization.pk,
         "date": day,
         "hour": hour,
@@ -556,11 +600,12 @@ def track_usage(
 
 def _slot_bound(field: str, value: Any, *, upper: bool) -> Q:
     if isinstance(value, datetime):
-        day, hour = usage_slot(_aware(field, value))
+        day, hour = _usage_slot(_aware(field, value))
         if upper:
             return Q(date__lt=day) | Q(date=day, hour__lte=hour)
         return Q(date__gt=day) | Q(date=day, hour__gte=hour)
     if isinstance(value, date):
+        value = v.date(value, name=field)
         return Q(date__lte=value) if upper else Q(date__gte=value)
     raise ValidationError({field: f"{field} must be a date or a timezone-aware datetime."})
 
@@ -571,6 +616,9 @@ def get_usage_metrics(
     """Usage rows of the organization from start to end inclusive, oldest first.
 
     Dates are UTC dates (whole days); a datetime selects the UTC hour it falls in.
+
+    Raises ValidationError keyed by the argument: not a saved Organization, a start or end that is not
+    a date or an aware datetime from 1900 through 2200, a start after the end.
     """
     organization = _organization(organization)
     lower = _slot_bound("start", start, upper=False)
@@ -586,15 +634,18 @@ def get_usage_metrics(
 
 
 def _slot_of(value: date | datetime, *, upper: bool) -> tuple[date, int]:
-    return usage_slot(value) if isinstance(value, datetime) else (value, 23 if upper else 0)
+    return _usage_slot(value) if isinstance(value, datetime) else (value, 23 if upper else 0)
 
 
 def get_daily_calls(*, organization: Organization, days: int = 30) -> list[tuple[date, int, int]]:
-    """(UTC date, calls, errors) for each of the last `days` UTC days up to today, zero-filled."""
+    """(UTC date, calls, errors) for each of the last `days` UTC days up to today, zero-filled.
+
+    Raises ValidationError keyed by the argument: not a saved Organization, days outside 1..366.
+    """
     organization = _organization(organization)
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 366:
-        raise ValidationError({"days": f"days must be an integer from 1 to 366, got {days!r}."})
-    today = usage_slot(timezone.now())[0]
+        raise ValidationError({"days": f"days must be an integer from 1 to 366, got {v.shown(days)}."})
+    today = _usage_slot(timezone.now())[0]
     first = today - timedelta(days=days - 1)
     totals = {
         row["date"]: (row["calls"], row["errors"])
@@ -619,8 +670,20 @@ class RateLimitResult:
     limit: int
 
 
-def rate_limit_window(moment: datetime, window: timedelta) -> tuple[datetime, datetime]:
-    """The aligned fixed window holding `moment`: start = floor(moment / window) * window (from the epoch)."""
+def rate_limit_window(*, moment: datetime, window: timedelta) -> tuple[datetime, datetime]:
+    """The aligned fixed window holding `moment`: start = floor(moment / window) * window (from the epoch).
+
+    Raises ValidationError keyed by the argument: a naive or out-of-range moment, a window not from one
+    second to 366 days.
+    """
+    return _window_of(_aware("moment", moment), _window(window))
+
+
+def _window(window: Any) -> timedelta:
+    return v.duration(window, name="window", min_value=timedelta(seconds=1), max_value=MAX_WINDOW)
+
+
+def _window_of(moment: datetime, window: timedelta) -> tuple[datetime, datetime]:
     width = window // _MICROSECOND
     start = _EPOCH + timedelta(microseconds=((moment - _EPOCH) // _MICROSECOND) // width * width)
     return start, start + window
@@ -658,15 +721,15 @@ def check_rate_limit(
     One statement inserts the window's row or adds one to its count only while the count is below
     `limit`; no returned row means the window is full. Row locking makes concurrent callers queue on
     the row, so exactly `limit` calls per window are allowed, never more. A refused call is not counted.
+
+    Raises ValidationError keyed by the argument: not a saved Organization, an endpoint outside its
+    column, a limit outside 1..2^31-1, a window not from one second to 366 days.
     """
     organization = _organization(organization)
     endpoint = _text("endpoint", endpoint)
-    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-        raise ValidationError({"limit": f"limit must be an integer >= 1, got {limit!r}."})
-    window = _positive_timedelta("window", window)
-    if window < timedelta(seconds=1):
-        raise ValidationError({"window": f"window must be at least one second, got {window!r}."})
-    start, end = rate_limit_window(timezone.now(), window)
+    limit = v.integer(limit, name="limit", min_value=1)
+    window = _window(window)
+    start, end = _window_of(timezone.now(), window)
     table = connection.ops.quote_name(RateLimit._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -693,10 +756,13 @@ def prune_history(*, older_than: timedelta, dry_run: bool = False) -> dict[str, 
 
     A window still open is never deleted, whatever its length (that would reset its count).
     Returns {"rate_limits": n, "usage_metrics": n} (what would be deleted, with dry_run).
+
+    Raises ValidationError keyed by the argument: older_than not from 1 µs to ten years, dry_run not a bool.
     """
     older_than = _positive_timedelta("older_than", older_than)
+    dry_run = v.boolean(dry_run, name="dry_run")
     cutoff = timezone.now() - older_than
-    day, hour = usage_slot(cutoff)
+    day, hour = _usage_slot(cutoff)
     windows = RateLimit.objects.filter(window_start__lt=cutoff).filter(
         Q(window_end__isnull=True) | Q(window_end__lte=cutoff)
     )

@@ -71,8 +71,8 @@ class ScheduleForm(forms.ModelForm):
             raise ValidationError("A schedule needs a cron expression or an interval in minutes.")
         try:
             if cron:
-                cleaned["cron_expression"] = services.validate_cron_expression(cron)
-            services.validate_timezone(cleaned.get("timezone"))
+                cleaned["cron_expression"] = services.validate_cron_expression(cron_expression=cron)
+            services.validate_timezone(timezone=cleaned.get("timezone"))
         except ValidationError as error:
             for field, problems in error.message_dict.items():
                 self.add_error(field if field in self.fields else None, problems)
@@ -327,7 +327,10 @@ class WebhookForm(forms.ModelForm):
         fields = ["workflow", "name", "url", "method", "allowed_ips", "is_active"]
 
     def clean_allowed_ips(self):
-        return services.clean_allowed_ips(self.cleaned_data.get("allowed_ips"))
+        try:
+            return services.clean_allowed_ips(allowed_ips=self.cleaned_data.get("allowed_ips"))
+        except ValidationError as error:  # keyed by the argument; a field's clean raises plain messages
+            raise ValidationError(error.messages) from None
 
     def clean(self):
         cleaned = super().clean()

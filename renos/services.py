@@ -17,11 +17,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, TypedDict
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
-from shared.validation import decimal_value
+from shared import validation as v
 
 from .models import (
     Analytics,
@@ -41,6 +41,25 @@ from .models import (
     TimerStatus,
 )
 from .models.bookings import minutes_between
+
+__all__ = [
+    "InvoiceLine",
+    "allocate_invoice_number",
+    "book",
+    "cancel_invoice",
+    "create_invoice",
+    "create_lead",
+    "end_break",
+    "mark_invoice_paid",
+    "mark_invoice_reminder_sent",
+    "mark_invoice_sent",
+    "quote_lead",
+    "recalculate_invoice",
+    "start_break",
+    "start_timer",
+    "stop_timer",
+    "track_metric",
+]
 
 CENT = Decimal("0.01")
 QUOTE_VALID_DAYS = 30
@@ -65,24 +84,18 @@ def _today() -> dt.date:
 
 
 def _percent(value: Any, *, name: str) -> Decimal:
-    rate = decimal_value(value, name=name)
-    if not Decimal(0) <= rate <= Decimal(100):
-        raise ValidationError({name: f"{name} must be between 0 and 100 (a percentage), not {rate}."})
-    return rate
+    return v.decimal(value, name=name, max_digits=5, decimal_places=2, min_value=0, max_value=100)
+
+
+def _money(value: Any, *, name: str) -> Decimal:
+    return v.decimal(value, name=name, max_digits=12, decimal_places=2)
 
 
 def _require_saved(obj: Any, model: type, *, name: str) -> None:
-    if not isinstance(obj, model) or obj.pk is None or obj._state.adding:
-        raise ValidationError({name: f"{name} must be a saved {model._meta.verbose_name}."})
+    v.instance(obj, name=name, model=model)
 
 
-def _check_fields(fields: Mapping[str, Any], *, allowed: set[str], what: str) -> None:
-    unknown = sorted(set(fields) - allowed)
-    if unknown:
-        raise ValidationError(f"Unknown {what} field(s): {', '.join(unknown)}.")
-
-
-def _editable_fields(model: type, *, exclude: set[str]) -> set[str]:
+def _editable_fields(model: type[models.Model], *, exclude: set[str]) -> set[str]:
     return {f.name for f in model._meta.concrete_fields if f.editable and f.name not in exclude}
 
 
@@ -104,21 +117,22 @@ def create_lead(*, idempotency_key: str | None = None, **fields: Any) -> Lead:
     With an `idempotency_key`, a repeat returns the first lead unchanged, also when two calls race: the
     unique key decides, the loser's insert fails inside a savepoint and it reads the winner's row.
     A lead linked to a customer counts in the customer's `total_leads`.
+
+    Raises ValidationError keyed by the argument: an unknown field name, a value outside its column
+    (text, numbers, e-mail, dates, JSON), a customer that is not saved, a blank idempotency_key, no name,
+    e-mail or phone at all.
     """
-    _check_fields(fields, allowed=_LEAD_FIELDS, what="lead")
+    fields = v.model_fields(Lead, fields, allowed=_LEAD_FIELDS)
     if idempotency_key is not None:
-        idempotency_key = str(idempotency_key).strip()
-        if not idempotency_key:
-            raise ValidationError({"idempotency_key": "idempotency_key must not be blank."})
+        idempotency_key = v.text(idempotency_key, name="idempotency_key", max_length=255)
         existing = Lead.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
             return existing
-    if isinstance(fields.get("email"), str):
-        fields["email"] = fields["email"].strip().lower() or None
     lead = Lead(idempotency_key=idempotency_key, **fields)
     if not (lead.name or lead.email or lead.phone):
-        raise ValidationError("A lead needs a name, an email address or a phone number.")
-    lead.full_clean(validate_unique=False)  # the unique key is checked by the insert itself
+        raise v.invalid("name", "A lead needs a name, an email address or a phone number.")
+    # The unique key is checked by the insert itself.
+    v.full_clean(lead, names={"__all__": "name"}, validate_unique=False)
     try:
         with transaction.atomic():
             lead.save(force_insert=True)
@@ -131,7 +145,7 @@ def create_lead(*, idempotency_key: str | None = None, **fields: Any) -> Lead:
             else None
         )
         if existing is None:
-            raise
+            raise v.invalid("idempotency_key", "The lead conflicts with one that exists.") from None
         return existing
     return lead
 
@@ -152,10 +166,14 @@ def quote_lead(
     """Make a draft quote for a lead: subtotal = rate × hours, total = subtotal + VAT (øre, half up).
 
     The quote is valid for 30 days; a lead that was new, contacted or qualified becomes quoted.
+
+    Raises ValidationError keyed by the argument: a lead that is not saved, a rate or hours that are not
+    exact numbers of their columns (floats are refused), a negative rate, non-positive hours, a VAT rate
+    outside 0-100, a total too large for a money column.
     """
     _require_saved(lead, Lead, name="lead")
-    hourly_rate = decimal_value(hourly_rate, name="hourly_rate")
-    estimated_hours = decimal_value(estimated_hours, name="estimated_hours")
+    hourly_rate = _money(hourly_rate, name="hourly_rate")
+    estimated_hours = v.decimal(estimated_hours, name="estimated_hours", max_digits=7, decimal_places=2)
     vat_rate = _percent(vat_rate, name="vat_rate")
     if hourly_rate < 0:
         raise ValidationError({"hourly_rate": f"hourly_rate must not be negative, not {hourly_rate}."})
@@ -171,7 +189,7 @@ def quote_lead(
         valid_until=_today() + dt.timedelta(days=QUOTE_VALID_DAYS),
     )
     quote.compute_totals()
-    quote.full_clean()
+    v.full_clean(quote, names={"subtotal": "hourly_rate", "total": "hourly_rate", "__all__": "lead"})
     with transaction.atomic():
         quote.save(force_insert=True)
         Lead.objects.filter(
@@ -210,10 +228,16 @@ def book(
     `total_bookings` (and `total_leads`, when the lead gets linked to the customer here) grow by F()
     updates; the lead becomes booked and the quote accepted. Without an `estimated_duration` a quote's
     hours give it.
+
+    Raises ValidationError keyed by the argument: an unknown field name, a value outside its column, a
+    naive or out-of-range scheduled_at, no customer and no lead, one that is not saved, a quote of
+    another lead or one rejected or expired, a lead of another customer.
     """
-    _check_fields(fields, allowed=_BOOKING_FIELDS, what="booking")
-    if not isinstance(scheduled_at, dt.datetime) or timezone.is_naive(scheduled_at):
-        raise ValidationError({"scheduled_at": "scheduled_at must be a timezone-aware datetime."})
+    fields = v.model_fields(Booking, fields, allowed=_BOOKING_FIELDS)
+    scheduled_at = v.aware_datetime(scheduled_at, name="scheduled_at")
+    customer = v.optional_instance(customer, name="customer", model=Customer)
+    lead = v.optional_instance(lead, name="lead", model=Lead)
+    quote = v.optional_instance(quote, name="quote", model=Quote)
     if quote is not None:
         _require_saved(quote, Quote, name="quote")
         if lead is None:
@@ -232,10 +256,10 @@ def book(
         if lead is not None and lead.customer_id not in (None, customer.pk):
             raise ValidationError({"lead": "The lead belongs to another customer."})
     if customer is None and lead is None:
-        raise ValidationError("A booking needs a customer or a lead.")
+        raise v.invalid("customer", "A booking needs a customer or a lead.")
 
     booking = Booking(scheduled_at=scheduled_at, customer=customer, lead=lead, quote=quote, **fields)
-    booking.full_clean()
+    v.full_clean(booking, names={"__all__": "scheduled_at"})
     with transaction.atomic():
         booking.save(force_insert=True)
         links_lead = (
@@ -273,7 +297,7 @@ def _refuse(locked: Booking, action: str, *allowed: str) -> None:
     if locked.timer_status not in allowed:
         raise ValidationError(
             {
-                "timer_status": f"Cannot {action}: the timer is {locked.get_timer_status_display().lower()} "
+                "booking": f"Cannot {action}: the timer is {locked.get_timer_status_display().lower()} "
                 f"(it must be {' or '.join(TimerStatus(s).label.lower() for s in allowed)})."
             }
         )
@@ -287,12 +311,16 @@ def _save_timer(locked: Booking, booking: Booking, *extra: str) -> Booking:
 
 
 def start_timer(*, booking: Booking) -> Booking:
-    """Start the work on a booking: it becomes in progress and its timer runs."""
+    """Start the work on a booking: it becomes in progress and its timer runs.
+
+    Raises ValidationError keyed by "booking": not a saved Booking, its timer not idle, or the booking
+    cancelled, no-show or completed.
+    """
     with transaction.atomic():
         locked = _lock_booking(booking)
         _refuse(locked, "start the timer", TimerStatus.NOT_STARTED)
         if locked.status in (BookingStatus.CANCELLED, BookingStatus.NO_SHOW, BookingStatus.COMPLETED):
-            raise ValidationError({"status": f"Cannot start the timer of a booking that is {locked.status}."})
+            raise v.invalid("booking", f"Cannot start the timer of a booking that is {locked.status}.")
         locked.actual_start_time = _now()
         locked.timer_status = TimerStatus.RUNNING
         locked.status = BookingStatus.IN_PROGRESS
@@ -300,12 +328,17 @@ def start_timer(*, booking: Booking) -> Booking:
 
 
 def start_break(*, booking: Booking, reason: str | None = None) -> Break:
-    """Open a break on a running timer; a second open break is refused (here and by the database)."""
+    """Open a break on a running timer; a second open break is refused (here and by the database).
+
+    Raises ValidationError keyed by the argument: a booking that is not saved or whose timer is not
+    running, a reason outside its column.
+    """
+    reason = v.optional_text(reason, name="reason", max_length=Break._meta.get_field("reason").max_length)
     with transaction.atomic():
         locked = _lock_booking(booking)
         _refuse(locked, "start a break", TimerStatus.RUNNING)
-        pause = Break(booking=locked, start_time=_now(), reason=(reason or "").strip() or None)
-        pause.full_clean(validate_constraints=False)
+        pause = Break(booking=locked, start_time=_now(), reason=reason)
+        v.full_clean(pause, names={"__all__": "booking"}, validate_constraints=False)
         pause.save(force_insert=True)
         locked.timer_status = TimerStatus.ON_BREAK
         _save_timer(locked, booking)
@@ -315,9 +348,9 @@ def start_break(*, booking: Booking, reason: str | None = None) -> Break:
 def _close_open_break(locked: Booking, now: dt.datetime) -> Break:
     pause = Break.objects.select_for_update().filter(booking=locked, end_time__isnull=True).first()
     if pause is None:
-        raise ValidationError({"timer_status": "The timer is on a break, but no open break was found."})
+        raise v.invalid("booking", "The timer is on a break, but no open break was found.")
     if now < pause.start_time:
-        raise ValidationError({"end_time": "The clock is before the start of the break."})
+        raise v.invalid("booking", "The clock is before the start of the break.")
     pause.end_time = now
     pause.compute_duration()
     pause.save(update_fields=["end_time", "duration", "updated_at"])
@@ -325,7 +358,10 @@ def _close_open_break(locked: Booking, now: dt.datetime) -> Break:
 
 
 def end_break(*, booking: Booking) -> Break:
-    """Close the open break; the timer runs again."""
+    """Close the open break; the timer runs again.
+
+    Raises ValidationError keyed by "booking": not a saved Booking, or its timer not on a break.
+    """
     with transaction.atomic():
         locked = _lock_booking(booking)
         _refuse(locked, "end a break", TimerStatus.ON_BREAK)
@@ -341,20 +377,24 @@ def stop_timer(*, booking: Booking) -> Booking:
     actual_duration: minutes from start to stop less the breaks (the part of each break inside that
     span), rounded half up; time_variance: actual − estimate in minutes; efficiency_score: estimate ÷
     actual, to two decimals (none when the actual duration is zero).
+
+    Raises ValidationError keyed by "booking": not a saved Booking, or its timer not running.
     """
     with transaction.atomic():
         locked = _lock_booking(booking)
         _refuse(locked, "stop the timer", TimerStatus.RUNNING, TimerStatus.ON_BREAK)
         now = _now()
         start = locked.actual_start_time
+        assert start is not None  # a running timer has a start (start_timer sets both together)
         if now < start:
-            raise ValidationError({"actual_end_time": "The clock is before the start of the timer."})
+            raise v.invalid("booking", "The clock is before the start of the timer.")
         if locked.timer_status == TimerStatus.ON_BREAK:
             _close_open_break(locked, now)
         paused = dt.timedelta()
         for begin, end in Break.objects.filter(booking=locked, end_time__isnull=False).values_list(
             "start_time", "end_time"
         ):
+            assert end is not None  # filtered on end_time__isnull=False
             overlap = min(end, now) - max(begin, start)
             paused += max(overlap, dt.timedelta())
         actual = minutes_between(start, now - paused) if now - paused > start else 0
@@ -381,13 +421,15 @@ def allocate_invoice_number(*, year: int) -> str:
     stays locked until the calling transaction ends, so concurrent callers queue, and a rolled-back
     invoice gives its number back — no gaps, no duplicates. Call it inside the transaction that saves
     the invoice; outside one the number would be spent even if the invoice is never saved.
+
+    Raises ValidationError keyed by "year" (not a whole year from 1900 through 2200);
+    TransactionManagementError when called outside a transaction (a programming error, not bad input).
     """
     if not connection.in_atomic_block:
         raise transaction.TransactionManagementError(
             "allocate_invoice_number() must run inside the transaction that saves the invoice."
         )
-    if isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 9999:
-        raise ValidationError({"year": f"year must be a four-digit year, not {year!r}."})
+    year = v.integer(year, name="year", min_value=v.MIN_DATE.year, max_value=v.MAX_DATE.year)
     table = connection.ops.quote_name(InvoiceCounter._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -406,6 +448,10 @@ def allocate_invoice_number(*, year: int) -> str:
 def _invoice_lines(lines: Any) -> list[InvoiceLineItem]:
     if isinstance(lines, str | bytes | Mapping) or not isinstance(lines, Sequence) or not lines:
         raise ValidationError({"lines": "An invoice needs a non-empty list of lines."})
+    if len(lines) > v.LIST_MAX_ITEMS:
+        raise ValidationError(
+            {"lines": f"An invoice has at most {v.LIST_MAX_ITEMS} lines, not {len(lines)}."}
+        )
     items = []
     for number, line in enumerate(lines, start=1):
         where = f"Line {number}"
@@ -425,18 +471,16 @@ def _invoice_lines(lines: Any) -> list[InvoiceLineItem]:
                     )
                 }
             )
-        description = line["description"]
-        if not isinstance(description, str) or not description.strip():
-            raise ValidationError({"lines": f"{where}: description must be a non-empty text."})
         try:
-            quantity = decimal_value(line.get("quantity", Decimal("1")), name="quantity")
-            unit_price = decimal_value(line["unit_price"], name="unit_price")
+            description = v.text(line["description"], name="description")
+            quantity = v.decimal(line.get("quantity", Decimal("1")), name="quantity", max_digits=10)
+            unit_price = _money(line["unit_price"], name="unit_price")
         except ValidationError as error:
             raise ValidationError({"lines": f"{where}: {' '.join(error.messages)}"}) from None
         if quantity <= 0:
             raise ValidationError({"lines": f"{where}: quantity must be positive, not {quantity}."})
         item = InvoiceLineItem(
-            description=description.strip(), quantity=quantity, unit_price=unit_price, sort_order=number - 1
+            description=description, quantity=quantity, unit_price=unit_price, sort_order=number - 1
         )
         item.compute_amount()
         try:
@@ -464,6 +508,10 @@ def create_invoice(
     Each line's amount is quantity × unit price rounded to øre (half up); subtotal is their sum, VAT is
     subtotal × rate rounded to øre, total = subtotal + VAT. The customer's name, e-mail and address are
     copied onto the invoice as they are today.
+
+    Raises ValidationError keyed by the argument: a customer or booking that is not saved (or a booking
+    of another customer); lines that are not a non-empty list of {description, quantity, unit_price}
+    with exact amounts; a VAT rate outside 0-100; due_in_days outside 0-365; totals too large.
     """
     _require_saved(customer, Customer, name="customer")
     vat_rate = _percent(vat_rate, name="vat_rate")
@@ -498,7 +546,13 @@ def create_invoice(
         vat_amount=vat_amount,
         total=subtotal + vat_amount,
     )
-    invoice.full_clean(exclude=["invoice_number"], validate_unique=False, validate_constraints=False)
+    v.full_clean(
+        invoice,
+        names={"subtotal": "lines", "vat_amount": "lines", "total": "lines", "__all__": "customer"},
+        exclude=["invoice_number"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
     with transaction.atomic():
         # Taken last, right before the insert: the year's counter row is locked until commit.
         invoice.invoice_number = allocate_invoice_number(year=today.year)
@@ -510,7 +564,10 @@ def create_invoice(
 
 
 def recalculate_invoice(*, invoice: Invoice) -> Invoice:
-    """Set subtotal, VAT and total from the invoice's lines (after lines were edited by hand)."""
+    """Set subtotal, VAT and total from the invoice's lines (after lines were edited by hand).
+
+    Raises ValidationError keyed by "invoice": not a saved Invoice, or a new total below what was paid.
+    """
     _require_saved(invoice, Invoice, name="invoice")
     with transaction.atomic():
         locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
@@ -519,11 +576,9 @@ def recalculate_invoice(*, invoice: Invoice) -> Invoice:
         locked.vat_amount = _vat(subtotal, locked.vat_rate)
         locked.total = subtotal + locked.vat_amount
         if locked.paid_amount is not None and locked.paid_amount > locked.total:
-            raise ValidationError(
-                {
-                    "lines": f"The new total {locked.total} is below "
-                    f"what was already paid ({locked.paid_amount})."
-                }
+            raise v.invalid(
+                "invoice",
+                f"The new total {locked.total} is below what was already paid ({locked.paid_amount}).",
             )
         fields = ["subtotal", "vat_amount", "total", "updated_at"]
         locked.save(update_fields=fields)
@@ -537,13 +592,14 @@ def _lock_invoice(invoice: Invoice) -> Invoice:
 
 
 def mark_invoice_sent(*, invoice: Invoice) -> Invoice:
-    """A draft invoice has been sent to the customer."""
+    """A draft invoice has been sent to the customer.
+
+    Raises ValidationError keyed by "invoice": not a saved Invoice, or not a draft.
+    """
     with transaction.atomic():
         locked = _lock_invoice(invoice)
         if locked.status != InvoiceStatus.DRAFT:
-            raise ValidationError(
-                {"status": f"Invoice {locked.invoice_number} is {locked.status}, not a draft."}
-            )
+            raise v.invalid("invoice", f"Invoice {locked.invoice_number} is {locked.status}, not a draft.")
         locked.status = InvoiceStatus.SENT
         locked.sent_at = _now()
         fields = ["status", "sent_at", "updated_at"]
@@ -553,14 +609,15 @@ def mark_invoice_sent(*, invoice: Invoice) -> Invoice:
 
 
 def cancel_invoice(*, invoice: Invoice) -> Invoice:
-    """Cancel an invoice nobody has paid on; it keeps its number (numbers are never reused)."""
+    """Cancel an invoice nobody has paid on; it keeps its number (numbers are never reused).
+
+    Raises ValidationError keyed by "invoice": not a saved Invoice, already cancelled, or (partly) paid.
+    """
     with transaction.atomic():
         locked = _lock_invoice(invoice)
         if locked.status == InvoiceStatus.CANCELLED or locked.paid_amount:
             state = "cancelled" if locked.status == InvoiceStatus.CANCELLED else "(partly) paid"
-            raise ValidationError(
-                {"status": f"Invoice {locked.invoice_number} is {state}; it cannot be cancelled."}
-            )
+            raise v.invalid("invoice", f"Invoice {locked.invoice_number} is {state}; it cannot be cancelled.")
         locked.status = InvoiceStatus.CANCELLED
         fields = ["status", "updated_at"]
         locked.save(update_fields=fields)
@@ -569,16 +626,18 @@ def cancel_invoice(*, invoice: Invoice) -> Invoice:
 
 
 def mark_invoice_reminder_sent(*, invoice: Invoice) -> Invoice:
-    """A payment reminder went out; a sent invoice past its due date becomes overdue."""
+    """A payment reminder went out; a sent invoice past its due date becomes overdue.
+
+    Raises ValidationError keyed by "invoice": not a saved Invoice, or not sent, partly paid or overdue.
+    """
     with transaction.atomic():
         locked = _lock_invoice(invoice)
         reminding = (InvoiceStatus.SENT, InvoiceStatus.OVERDUE, InvoiceStatus.PARTIALLY_PAID)
         if locked.status not in reminding:
-            raise ValidationError(
-                {
-                    "status": f"Invoice {locked.invoice_number} is {locked.status}; "
-                    "only sent, partially paid or overdue invoices get reminders."
-                }
+            raise v.invalid(
+                "invoice",
+                f"Invoice {locked.invoice_number} is {locked.status}; "
+                "only sent, partially paid or overdue invoices get reminders.",
             )
         locked.reminder_sent_at = _now()
         if locked.status == InvoiceStatus.SENT and locked.due_date < _today():
@@ -596,18 +655,22 @@ def mark_invoice_paid(
 
     The amount (VAT included, as paid) is added to the customer's `total_revenue` by an F() update.
     Overpaying, paying a paid or cancelled invoice, and a non-positive amount are refused.
+
+    Raises ValidationError keyed by the argument: an invoice that is not saved, paid or cancelled; an
+    amount that is not positive whole øre (floats are refused) or more than is outstanding; an unknown
+    method; a reference outside its column.
     """
-    amount = decimal_value(amount, name="amount")
+    amount = _money(amount, name="amount")
     if amount <= 0 or amount != amount.quantize(CENT):
         raise ValidationError({"amount": f"amount must be positive and in whole øre, not {amount}."})
-    if method not in PaymentMethod.values:
-        raise ValidationError(
-            {"method": f"Unknown payment method {method!r}; use one of {', '.join(PaymentMethod.values)}."}
-        )
+    method = v.choice(method, name="method", choices=PaymentMethod.values)
+    reference = v.optional_text(
+        reference, name="reference", max_length=Invoice._meta.get_field("payment_ref").max_length
+    )
     with transaction.atomic():
         locked = _lock_invoice(invoice)
         if locked.status in (InvoiceStatus.PAID, InvoiceStatus.CANCELLED):
-            raise ValidationError({"status": f"Invoice {locked.invoice_number} is already {locked.status}."})
+            raise v.invalid("invoice", f"Invoice {locked.invoice_number} is already {locked.status}.")
         if amount > locked.outstanding:
             raise ValidationError(
                 {
@@ -622,7 +685,7 @@ def mark_invoice_paid(
         )
         locked.paid_at = now
         locked.payment_method = method
-        locked.payment_ref = (reference or "").strip() or None
+        locked.payment_ref = reference
         fields = ["paid_amount", "status", "paid_at", "payment_method", "payment_ref", "updated_at"]
         locked.save(update_fields=fields)
         Customer.objects.filter(pk=locked.customer_id).update(
@@ -636,19 +699,24 @@ def mark_invoice_paid(
 
 
 def track_metric(*, date: dt.date, metric: str, value: Decimal | int | float) -> Analytics:
-    """Set the value of a daily metric: one upsert on (date, metric); the last value wins."""
-    if isinstance(date, dt.datetime) or not isinstance(date, dt.date):
-        raise ValidationError({"date": f"date must be a date (not a datetime), not {date!r}."})
-    metric = (metric or "").strip() if isinstance(metric, str) else ""
-    if not metric:
-        raise ValidationError({"metric": "metric must be a non-empty name."})
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValidationError({"value": f"value must be a finite number, not {value}."})
-        value = str(value)
-    number = decimal_value(value, name="value").quantize(Decimal("0.0001"), ROUND_HALF_UP)
+    """Set the value of a daily metric: one upsert on (date, metric); the last value wins.
+
+    A metric is a measurement, not money: a finite float is accepted and rounded to 4 decimals.
+
+    Raises ValidationError keyed by the argument: a date that is not a date from 1900 through 2200, a
+    metric name outside its column, a value that is not a finite number within numeric(18,4).
+    """
+    date = v.date(date, name="date")
+    metric = v.model_field(Analytics, "metric", metric)
+    number = v.decimal(value, name="value", max_digits=None, decimal_places=None, allow_float=True)
+    number = v.decimal(
+        number.quantize(Decimal("0.0001"), ROUND_HALF_UP) if abs(number) < Decimal("1e14") else number,
+        name="value",
+        max_digits=18,
+        decimal_places=4,
+    )
     entry = Analytics(date=date, metric=metric, value=number)
-    entry.full_clean(validate_unique=False, validate_constraints=False)
+    v.full_clean(entry, names={"__all__": "metric"}, validate_unique=False, validate_constraints=False)
     with transaction.atomic():
         Analytics.objects.bulk_create(
             [entry],

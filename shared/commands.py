@@ -28,7 +28,7 @@ def acting_as_email(email: str | None) -> Iterator[None]:
         yield
         return
     try:
-        user = user_by_email(email)
+        user = user_by_email(email=email)
     except ValidationError as error:
         raise CommandError(f"--as: no user has the email {email!r}.") from error
     with acting_as(user):

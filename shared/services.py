@@ -1,7 +1,7 @@
 """Public API of the shared schema: create users, record audit events, act as a user, read the audit.
 
 Sibling apps call these instead of touching the models directly; they validate first and write in a
-transaction, so bad input raises `ValidationError` and writes nothing.
+transaction, so bad input raises `ValidationError` (keyed by the argument's name) and writes nothing.
 
 The database audits every write itself (shared.audit); code that writes on someone's behalf wraps the
 work in `acting_as(user)`, and loads of many rows in `summarised_audit(label)`.
@@ -15,29 +15,38 @@ from typing import Any
 
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
+
+from shared import validation as v
 
 from . import audit
 from .models import AuditLog, User
+
+__all__ = ["acting_as", "audit_trail", "create_user", "log_event", "summarised_audit", "user_by_email"]
 
 summarised_audit = audit.summarised_audit
 ROW_ACTIONS = ("insert", "update", "delete")
 
 
 def create_user(*, email: str, name: str, password: str | None = None, is_staff: bool = False) -> User:
-    """Create a user; with no password the user cannot log in until one is set."""
-    email = (email or "").strip().lower()
-    try:
-        validate_email(email)
-    except ValidationError:
-        raise ValidationError({"email": f"'{email}' is not a valid email address."}) from None
-    user = User(email=email, name=(name or "").strip(), is_staff=is_staff)
+    """Create a user; with no password the user cannot log in until one is set.
+
+    Raises ValidationError: a bad or taken email, a name too long, a password the validators refuse.
+    """
+    email = v.email(email, name="email")
+    name = v.text(name, name="name", max_length=255, blank=True)
+    is_staff = v.boolean(is_staff, name="is_staff")
     if password is not None:
-        password_validation.validate_password(password, user)
+        password = v.text(password, name="password", max_length=4096, strip=False)
+    user = User(email=email, name=name, is_staff=is_staff)
+    if password is not None:
+        try:
+            password_validation.validate_password(password, user)
+        except ValidationError as error:
+            raise v.invalid("password", " ".join(error.messages)) from None
     user.set_password(password)
     # Uniqueness (also of the email in any case) is the database's: see the IntegrityError below.
-    user.full_clean(exclude=["password"], validate_unique=False, validate_constraints=False)
+    v.full_clean(user, exclude=["password"], validate_unique=False, validate_constraints=False)
     try:
         with transaction.atomic():
             user.save(force_insert=True)
@@ -54,20 +63,26 @@ def log_event(
     user: User | None = None,
     metadata: dict | None = None,
 ) -> AuditLog:
-    """Append one event to the shared audit log."""
-    if metadata is not None and not isinstance(metadata, dict):
-        raise ValidationError({"metadata": "metadata must be a dict."})
+    """Append one event to the shared audit log. `resource_id` may be any value with a short str().
+
+    Raises ValidationError: an argument outside its column (text, length), a user that is not a saved
+    User, metadata that is not a JSON object.
+    """
+    user = v.optional_instance(user, name="user", model=User)
     actor = user if user is not None else _current_user_or_none()
     entry = AuditLog(
-        action=action,
-        resource_type=resource_type,
-        resource_id=str(resource_id) if resource_id is not None else "",
+        action=v.model_field(AuditLog, "action", action),
+        resource_type=v.model_field(AuditLog, "resource_type", resource_type),
+        resource_id=v.text(
+            "" if resource_id is None else str(resource_id), name="resource_id", max_length=255, blank=True
+        ),
         actor_id=actor.id if actor is not None else None,
         actor=actor.email if actor is not None else "",
-        metadata=metadata or {},
+        metadata=v.json_object(metadata, name="metadata") or {},
     )
-    entry.full_clean()
-    entry.save(force_insert=True)
+    v.full_clean(entry)
+    with transaction.atomic():
+        entry.save(force_insert=True)
     return entry
 
 
@@ -88,10 +103,14 @@ def acting_as(user: User | None) -> Iterator[None]:
         yield
 
 
-def user_by_email(email: str) -> User:
-    """The user with this email (any case), for a command's `--as EMAIL`; ValidationError if none."""
+def user_by_email(*, email: str) -> User:
+    """The user with this email (any case), for a command's `--as EMAIL`.
+
+    Raises ValidationError keyed by "email": not text, or no user has it.
+    """
+    email = v.text(email, name="email", max_length=254)
     try:
-        return User.objects.get(email__iexact=(email or "").strip())
+        return User.objects.get(email__iexact=email)
     except User.DoesNotExist:
         raise ValidationError({"email": f"No user has the email '{email}'."}) from None
 
@@ -99,17 +118,25 @@ def user_by_email(email: str) -> User:
 def audit_trail(*, instance=None, model=None, pk=None, limit: int = 100) -> list[AuditLog]:
     """The audit entries of one row, newest first: by `instance`, or by `model` and primary key `pk`.
 
+    Raises ValidationError: neither an instance nor a model and key, both, an unsaved instance, a model
+    outside the six schemas, a limit outside 1..10,000, a key that is not short text.
+
     Each entry has `.action` ("insert", "update" or "delete"), `.actor` (an email or `sql:<role>`),
     `.changes` (`{column: [before, after]}`; before is None on insert, after on delete) and `.at`.
     """
     if instance is not None:
         if model is not None or pk is not None:
             raise ValidationError("Give either an instance or a model and a primary key, not both.")
+        if not isinstance(instance, models.Model) or instance.pk is None:
+            raise ValidationError({"instance": "instance must be a saved model instance."})
         model, pk = type(instance), instance.pk
     if model is None or pk is None:
         raise ValidationError("audit_trail needs an instance, or a model and a primary key.")
-    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
-        raise ValidationError({"limit": "limit must be a positive whole number."})
+    if not (isinstance(model, type) and issubclass(model, models.Model)) or '"."' not in model._meta.db_table:
+        raise ValidationError({"model": "model must be a model of one of the six schemas."})
+    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= 10_000:
+        raise ValidationError({"limit": "limit must be a whole number from 1 to 10,000."})
+    pk = v.text(str(pk), name="pk", max_length=255)
     schema, _, table = audit.table_key(model).partition(".")
     return list(
         AuditLog.objects.filter(

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import json
 import logging
 import math
 import os
@@ -35,6 +34,7 @@ from django.utils import timezone
 from pgvector import Vector
 from psycopg.types.json import Jsonb
 
+from shared import validation as v
 from shared.audit import summarised_audit
 
 from .embedders import Embedder, get_embedder
@@ -48,7 +48,31 @@ from .models import (
     SyncStatus,
 )
 
+__all__ = [
+    "BulkUpsertCounts",
+    "SearchResult",
+    "bulk_upsert_documents",
+    "content_hash",
+    "count_documents_needing_embedding",
+    "create_document",
+    "create_embedding",
+    "embed_documents",
+    "find_documents",
+    "get_sync_status",
+    "request_resync",
+    "search_text",
+    "semantic_search",
+    "update_sync_status",
+    "upsert_document",
+]
+
 _logger = logging.getLogger(__name__)
+# The unique (source, repository, path) index holds a row of at most ~2,700 bytes: a repository of 255
+# characters takes up to 1,020 of them, so a path gets 1,500 bytes (PostgreSQL refuses longer rows
+# with "index row size exceeds maximum").
+MAX_PATH_BYTES = 1500
+MAX_CONTENT_LENGTH = 10_000_000
+MAX_QUERY_LENGTH = 100_000
 
 MAX_SEARCH_LIMIT = 1000
 MAX_FIND_LIMIT = 10000
@@ -95,37 +119,21 @@ _SOURCES = frozenset(Source.values)
 
 
 def _clean_source(source: Any, field: str = "source") -> str:
-    if source not in _SOURCES:
-        raise ValidationError(
-            {field: f"{source!r} is not a source; expected one of {', '.join(Source.values)}."}
-        )
+    if not isinstance(source, str) or source not in _SOURCES:
+        return v.choice(source, name=field, choices=Source.values)
     return source
 
 
 def _clean_repository(repository: Any) -> str:
-    if not isinstance(repository, str) or not repository.strip():
-        raise ValidationError({"repository": "repository must be a non-empty string."})
-    if len(repository) > 255:
-        raise ValidationError(
-            {"repository": f"repository is {len(repository)} characters long; at most 255."}
-        )
-    return repository
+    return v.text(repository, name="repository", max_length=255, strip=False)
 
 
 def _clean_path(path: Any) -> str:
-    if not isinstance(path, str) or not path.strip():
-        raise ValidationError({"path": "path must be a non-empty string."})
-    if "\x00" in path:
-        raise ValidationError({"path": "path contains a NUL character, which PostgreSQL text cannot hold."})
-    return path
+    return v.text(path, name="path", max_bytes=MAX_PATH_BYTES, strip=False)
 
 
 def _clean_content(content: Any) -> str:
-    if not isinstance(content, str):
-        raise ValidationError({"content": f"content must be a string, not {type(content).__name__}."})
-    if "\x00" in content:
-        raise ValidationError({"content": "content contains a NUL character (binary data?); text only."})
-    return content
+    return v.text(content, name="content", max_length=MAX_CONTENT_LENGTH, blank=True, strip=False)
 
 
 def _clean_metadata(metadata: Any) -> dict:
@@ -133,33 +141,21 @@ def _clean_metadata(metadata: Any) -> dict:
     return {} if metadata is None else metadata
 
 
-_JSON = json.JSONEncoder(allow_nan=False)  # built once: json.dumps with options builds one a call
-
-
 def _metadata_json(metadata: Any) -> str:
     """`metadata` (a dict, or None for {}) as JSON text, or a ValidationError naming what is wrong."""
     if metadata is None:
         return "{}"
-    if not isinstance(metadata, dict):
-        raise ValidationError({"metadata": f"metadata must be a dict, not {type(metadata).__name__}."})
-    try:
-        return _JSON.encode(metadata)
-    except (TypeError, ValueError) as exc:
-        raise ValidationError({"metadata": f"metadata is not JSON-serialisable: {exc}."}) from None
+    return v.json_text(metadata, name="metadata", types=(dict,))
 
 
 def _clean_sha(sha: Any) -> str | None:
     if sha is None:
         return None
-    if not isinstance(sha, str) or len(sha) > 255:
-        raise ValidationError({"sha": "sha must be a string of at most 255 characters, or None."})
-    return sha
+    return v.text(sha, name="sha", max_length=255, strip=False)
 
 
 def _clean_model(model: Any) -> str:
-    if not isinstance(model, str) or not model.strip():
-        raise ValidationError({"model": "model must be a non-empty string naming the embedding model."})
-    return model
+    return v.text(model, name="model", max_length=255, strip=False)
 
 
 def _clean_vector(value: Any, field: str = "embedding") -> np.ndarray:
@@ -181,8 +177,12 @@ def _vector_array(value: Any, field: str = "embedding") -> np.ndarray:
         raise ValidationError({field: f"{field} must be a sequence of {EMBEDDING_DIMENSIONS} numbers."})
     try:
         with np.errstate(over="ignore"):  # values beyond float32 become inf, refused by the value check
-            array = np.asarray(value, dtype=np.float32)
-    except (TypeError, ValueError):
+            array = np.asarray(value)
+            # Numbers only: booleans, strings and objects are not coordinates.
+            if array.dtype.kind not in "fiu":
+                raise TypeError(array.dtype)
+            array = array.astype(np.float32)
+    except (TypeError, ValueError, OverflowError):
         raise ValidationError({field: f"{field} must contain only numbers."}) from None
     if array.ndim != 1 or array.shape[0] != EMBEDDING_DIMENSIONS:
         actual = array.shape[0] if array.ndim == 1 else "x".join(map(str, array.shape))
@@ -204,7 +204,9 @@ def _vector_problem(matrix: np.ndarray, field: str = "embedding") -> tuple[int, 
 
 def _clean_int(value: Any, field: str, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ValidationError({field: f"{field} must be an integer from {low} to {high}, not {value!r}."})
+        raise ValidationError(
+            {field: f"{field} must be an integer from {low} to {high}, not {v.shown(value)}."}
+        )
     return value
 
 
@@ -215,7 +217,9 @@ def _clean_threshold(threshold: Any) -> float:
         or not math.isfinite(threshold)
         or not -1 <= threshold <= 1
     ):
-        raise ValidationError({"threshold": f"threshold must be a number from -1 to 1, not {threshold!r}."})
+        raise ValidationError(
+            {"threshold": f"threshold must be a number from -1 to 1, not {v.shown(threshold)}."}
+        )
     return float(threshold)
 
 
@@ -227,8 +231,15 @@ def _clean_optional_source(source: Any) -> str | None:
     return None if source is None else _clean_source(source)
 
 
-def content_hash(content: str) -> str:
-    """The hash the database generates for a document's content (`md5(content)`)."""
+def content_hash(*, content: str) -> str:
+    """The hash the database generates for a document's content (`md5(content)`).
+
+    Raises ValidationError keyed by "content": not text, or text PostgreSQL cannot hold.
+    """
+    return _content_hash(_clean_content(content))
+
+
+def _content_hash(content: str) -> str:
     return hashlib.md5(content.encode("utf-8"), usedforsecurity=False).hexdigest()
 
 
@@ -242,7 +253,11 @@ def _vector_literal(vector: np.ndarray) -> str:
 def find_documents(
     *, source: str | None = None, repository: str | None = None, limit: int = 100
 ) -> list[Document]:
-    """Documents of a source and/or repository, most recently updated first."""
+    """Documents of a source and/or repository, most recently updated first.
+
+    Raises ValidationError keyed by the argument: an unknown source, a repository that is not text of
+    at most 255 characters, a limit outside 1..10000.
+    """
     source = _clean_optional_source(source)
     repository = _clean_optional_repository(repository)
     limit = _clean_int(limit, "limit", 1, MAX_FIND_LIMIT)
@@ -260,7 +275,11 @@ def create_document(
     metadata: dict | None = None,
     sha: str | None = None,
 ) -> Document:
-    """Create a document; a document with the same (source, repository, path) is an error."""
+    """Create a document; a document with the same (source, repository, path) is an error.
+
+    Raises ValidationError keyed by the argument: an unknown source; text with NUL, lone surrogates or
+    beyond its column (a path over 1,500 bytes); metadata that is not a JSON object; a taken path.
+    """
     document = Document(
         source=_clean_source(source),
         repository=_clean_repository(repository),
@@ -290,7 +309,9 @@ def upsert_document(
 ) -> tuple[Document, str]:
     """Create or update the document at (source, repository, path); return it and "created",
     "updated" or "unchanged". An unchanged document is not written, so its embedding stays fresh; new
-    content changes the document's content_hash, which makes its embedding stale."""
+    content changes the document's content_hash, which makes its embedding stale.
+
+    Raises ValidationError keyed by the argument, as create_document (except for a taken path)."""
     source = _clean_source(source)
     repository = _clean_repository(repository)
     path = _clean_path(path)
@@ -311,7 +332,7 @@ def upsert_document(
                    IS DISTINCT FROM (EXCLUDED.content, EXCLUDED.metadata, EXCLUDED.sha)
             RETURNING d.id, d.xmax = 0
             """,
-            [now, now, source, repository, path, content, Jsonb(metadata), sha],
+            [now, now, source, repository, path, content, Jsonb(metadata), sha],  # type: ignore[list-item]
         )
         row = cursor.fetchone()
         if row is None:  # the WHERE kept the existing row as it is
@@ -327,12 +348,15 @@ def upsert_document(
 def create_embedding(
     *, document: Document, embedding: Any, model: str = DEFAULT_EMBEDDING_MODEL
 ) -> Embedding:
-    """Store (or replace) the embedding of `document`, made from the content the document object holds."""
-    if not isinstance(document, Document) or document._state.adding:
-        raise ValidationError({"document": "document must be a saved vault Document."})
+    """Store (or replace) the embedding of `document`, made from the content the document object holds.
+
+    Raises ValidationError keyed by the argument: a document that is not a saved Document (or is gone),
+    an embedding that is not 1536 finite numbers (not all zero), a model name that is not text.
+    """
+    document = v.instance(document, name="document", model=Document)
     vector = _clean_vector(embedding)
     model = _clean_model(model)
-    made_from = content_hash(document.content)
+    made_from = _content_hash(document.content)
     now = timezone.now()
     with transaction.atomic(), connection.cursor() as cursor:
         # INSERT ... SELECT: a document deleted meanwhile gives no row instead of a deferred FK error.
@@ -366,7 +390,10 @@ def create_embedding(
 
 
 def get_sync_status(*, source: str | None = None, repository: str | None = None) -> QuerySet[SyncStatus]:
-    """The sync status rows of a source and/or repository (all of them without filters)."""
+    """The sync status rows of a source and/or repository (all of them without filters).
+
+    Raises ValidationError keyed by the argument: an unknown source, a repository that is not text.
+    """
     queryset = SyncStatus.objects.order_by("source", "repository")
     if source is not None:
         queryset = queryset.filter(source=_clean_source(source))
@@ -378,15 +405,15 @@ def get_sync_status(*, source: str | None = None, repository: str | None = None)
 def update_sync_status(
     *, source: str, repository: str, status: str, error_message: str | None = None
 ) -> SyncStatus:
-    """Record the sync state of (source, repository), creating the row if needed; sets last_sync_at."""
+    """Record the sync state of (source, repository), creating the row if needed; sets last_sync_at.
+
+    Raises ValidationError keyed by the argument: an unknown source or status, text that PostgreSQL
+    cannot hold or beyond its column.
+    """
     source = _clean_source(source)
     repository = _clean_repository(repository)
-    if status not in SyncState.values:
-        raise ValidationError(
-            {"status": f"{status!r} is not a sync status; expected one of {', '.join(SyncState.values)}."}
-        )
-    if error_message is not None and not isinstance(error_message, str):
-        raise ValidationError({"error_message": "error_message must be a string or None."})
+    status = v.choice(status, name="status", choices=SyncState.values)
+    error_message = v.optional_text(error_message, name="error_message")
     now = timezone.now()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
@@ -406,8 +433,13 @@ def update_sync_status(
 
 
 def request_resync(*, sync_statuses: Iterable[SyncStatus]) -> int:
-    """Mark sources for a new sync: status back to pending, error cleared, last_sync_at kept."""
-    ids = [status.pk for status in sync_statuses]
+    """Mark sources for a new sync: status back to pending, error cleared, last_sync_at kept.
+
+    Raises ValidationError keyed by "sync_statuses": not a list, tuple or QuerySet of saved SyncStatus rows.
+    """
+    if isinstance(sync_statuses, str | bytes | Mapping) or not isinstance(sync_statuses, Iterable):
+        raise v.invalid("sync_statuses", "sync_statuses must be a list or QuerySet of SyncStatus rows.")
+    ids = [v.instance(status, name="sync_statuses", model=SyncStatus).pk for status in sync_statuses]
     with transaction.atomic():
         return SyncStatus.objects.filter(pk__in=ids).update(
             status=SyncState.PENDING, error_message=None, updated_at=timezone.now()
@@ -430,7 +462,10 @@ def semantic_search(
     a selective filter never shrinks it (fewer come back only when fewer pass the threshold).
 
     The threshold is applied to the top `limit`: similarity falls as distance grows, so the rows above
-    the threshold among the nearest `limit` are exactly the nearest rows above the threshold."""
+    the threshold among the nearest `limit` are exactly the nearest rows above the threshold.
+
+    Raises ValidationError keyed by the argument: an embedding that is not 1536 finite numbers (not all
+    zero), a limit outside 1..1000, a threshold outside -1..1, an unknown source, a bad repository."""
     vector = _clean_vector(embedding)
     limit = _clean_int(limit, "limit", 1, MAX_SEARCH_LIMIT)
     threshold = _clean_threshold(threshold)
@@ -585,7 +620,10 @@ def _documents_with_distance(rows) -> list[tuple[Document, float]]:
 
 
 def count_documents_needing_embedding(*, source: str | None = None, repository: str | None = None) -> int:
-    """How many documents have no embedding or a stale one."""
+    """How many documents have no embedding or a stale one.
+
+    Raises ValidationError keyed by the argument: an unknown source, a repository that is not text.
+    """
     source = _clean_optional_source(source)
     repository = _clean_optional_repository(repository)
     return Document.objects.for_source(source).for_repository(repository).needing_embedding().count()
@@ -601,7 +639,13 @@ def embed_documents(
     progress: Callable[[int], None] | None = None,
 ) -> int:
     """Fill missing or stale embeddings, `batch_size` texts per embedder call; return how many were
-    written. Each batch is written in its own transaction, so an interrupted run keeps its progress."""
+    written. Each batch is written in its own transaction, so an interrupted run keeps its progress.
+
+    Raises ValidationError keyed by the argument: an unknown source, a bad repository, a batch size
+    outside 1..2048, a limit outside 1..10^9, an embedder without `embed`/`model`, a progress that is
+    not callable; vault.embedders.EmbeddingError when the embedder fails."""
+    embedder = _clean_embedder(embedder)
+    progress = _clean_progress(progress)
     source = _clean_optional_source(source)
     repository = _clean_optional_repository(repository)
     batch_size = _clean_int(batch_size or settings.VAULT_EMBEDDING_BATCH_SIZE, "batch_size", 1, 2048)
@@ -642,9 +686,18 @@ def search_text(
     repository: str | None = None,
     embedder: Embedder | None = None,
 ) -> list[SearchResult]:
-    """Embed `query` with the configured embedder and run `semantic_search` with it."""
-    if not isinstance(query, str) or not query.strip():
-        raise ValidationError({"query": "query must be a non-empty string."})
+    """Embed `query` with the configured embedder and run `semantic_search` with it.
+
+    Raises ValidationError keyed by the argument: a query that is not non-empty text (at most 100,000
+    characters), an embedder without `embed`/`model`, and what semantic_search raises for the rest;
+    vault.embedders.EmbeddingError when the embedder fails.
+    """
+    query = v.text(query, name="query", max_length=MAX_QUERY_LENGTH)
+    embedder = _clean_embedder(embedder)
+    _clean_int(limit, "limit", 1, MAX_SEARCH_LIMIT)
+    _clean_threshold(threshold)
+    _clean_optional_source(source)
+    _clean_optional_repository(repository)
     embedder = embedder or get_embedder()
     (vector,) = embedder.embed([query])
     return semantic_search(
@@ -674,9 +727,23 @@ class _BulkRow(NamedTuple):
     model: str
 
 
+def _clean_embedder(embedder: Any) -> Embedder | None:
+    if embedder is not None and not (
+        callable(getattr(embedder, "embed", None)) and hasattr(embedder, "model")
+    ):
+        raise v.invalid("embedder", "embedder must have an embed(texts) method and a model name.")
+    return embedder
+
+
+def _clean_progress(progress: Any) -> Callable[[int], None] | None:
+    if progress is not None and not callable(progress):
+        raise v.invalid("progress", "progress must be a callable taking the number of rows done, or None.")
+    return progress
+
+
 def bulk_upsert_documents(
-    rows: Iterable[Mapping[str, Any]],
     *,
+    rows: Iterable[Mapping[str, Any]],
     batch_size: int = 1000,
     progress: Callable[[int], None] | None = None,
 ) -> BulkUpsertCounts:
@@ -691,8 +758,15 @@ def bulk_upsert_documents(
     Per batch: one `INSERT ... ON CONFLICT` of the documents (their fields sent as arrays), which tells
     the documents it created from those it updated; the embeddings of created documents (nothing can
     conflict with them) go straight into their table by binary COPY, any others through a temporary
-    table and an upsert that keeps an embedding unchanged when nothing about it changed."""
+    table and an upsert that keeps an embedding unchanged when nothing about it changed.
+
+    Raises ValidationError keyed by "rows" (not an iterable of mappings; a row with unknown or missing
+    fields or a bad value, named by its index), "batch_size" (outside 1..100000) or "progress" (not
+    callable); nothing is written."""
     batch_size = _clean_int(batch_size, "batch_size", 1, 100_000)
+    progress = _clean_progress(progress)
+    if isinstance(rows, str | bytes | Mapping) or not isinstance(rows, Iterable):
+        raise v.invalid("rows", "rows must be an iterable of mappings (one per document).")
     totals = BulkUpsertCounts()
     processed = 0
     iterator = iter(rows)
@@ -759,7 +833,7 @@ def _clean_bulk_batch(batch: list[Mapping[str, Any]], *, first_index: int) -> li
         except ValidationError as exc:
             failure = (offset, exc)
             break
-    wire = None
+    wire = memoryview(b"")
     if vectors:
         # Each vector in PostgreSQL's binary format (header, then big-endian floats), written once into
         # one buffer; the rows hold views of it. All the values are checked at once.
@@ -771,10 +845,10 @@ def _clean_bulk_batch(batch: list[Mapping[str, Any]], *, first_index: int) -> li
         problem = _vector_problem(matrix)
         if problem and (failure is None or vector_offsets[problem[0]] < failure[0]):
             failure = (vector_offsets[problem[0]], ValidationError({"embedding": problem[1]}))
-        wire = memoryview(buffer.reshape(-1))
+        wire = buffer.reshape(-1).data
     if failure is not None:
-        offset, exc = failure
-        raise ValidationError(f"row {first_index + offset}: {'; '.join(exc.messages)}")
+        offset, refusal = failure
+        raise v.invalid("rows", f"row {first_index + offset}: {'; '.join(refusal.messages)}")
     # Sorted by key, so that concurrent imports lock rows in the same order.
     return [
         row if vector is None else row._replace(embedding=wire[vector * width : (vector + 1) * width])
@@ -836,7 +910,7 @@ def _write_batch(cursor, rows: list[_BulkRow], *, hashes_here: bool) -> BulkUpse
         ) as copy:
             copy.set_types([_WIRE, _WIRE, "text", "text"])
             for pk, row in fresh:
-                copy.write_row((pk, row.embedding, row.model, content_hash(row.content)))
+                copy.write_row((pk, row.embedding, row.model, _content_hash(row.content)))
         written += len(fresh)
     if others:
         written += _upsert_embeddings(cursor, others)

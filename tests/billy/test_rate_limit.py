@@ -13,13 +13,17 @@ from billy.services import check_rate_limit, prune_history, rate_limit_window
 def test_windows_are_aligned_to_the_epoch():
     moment = datetime(2025, 3, 14, 10, 7, 30, tzinfo=UTC)
 
-    assert rate_limit_window(moment, timedelta(minutes=15)) == (
+    assert rate_limit_window(moment=moment, window=timedelta(minutes=15)) == (
         datetime(2025, 3, 14, 10, 0, tzinfo=UTC),
         datetime(2025, 3, 14, 10, 15, tzinfo=UTC),
     )
-    assert rate_limit_window(moment, timedelta(hours=1))[0] == datetime(2025, 3, 14, 10, 0, tzinfo=UTC)
+    assert rate_limit_window(moment=moment, window=timedelta(hours=1))[0] == datetime(
+        2025, 3, 14, 10, 0, tzinfo=UTC
+    )
     # 1741946850 s since the epoch = 11 * 158358804 + 6
-    assert rate_limit_window(moment, timedelta(seconds=11))[0] == datetime(2025, 3, 14, 10, 7, 24, tzinfo=UTC)
+    assert rate_limit_window(moment=moment, window=timedelta(seconds=11))[0] == datetime(
+        2025, 3, 14, 10, 7, 24, tzinfo=UTC
+    )
 
 
 def test_allows_exactly_the_limit_then_refuses_until_the_next_window(organization, clock):
@@ -87,7 +91,7 @@ def test_check_is_one_statement(organization, django_assert_num_queries):
         ({"limit": 2.5}, "limit must be an integer >= 1"),
         ({"window": timedelta(0)}, "window must be a positive timedelta"),
         ({"window": 900}, "window must be a positive timedelta"),
-        ({"window": timedelta(milliseconds=500)}, "window must be at least one second"),
+        ({"window": timedelta(milliseconds=500)}, "window must be a positive timedelta from 0:00:01"),
         ({"endpoint": ""}, "endpoint must be a non-empty string"),
     ],
 )

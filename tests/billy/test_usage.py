@@ -59,7 +59,7 @@ def test_track_usage_starts_a_new_row_each_hour_and_tool(organization, clock):
     [
         ({"tool_name": ""}, "tool_name must be a non-empty string"),
         ({"success": 1}, "success must be True or False"),
-        ({"duration_ms": -5}, "duration_ms must be a number of milliseconds >= 0"),
+        ({"duration_ms": -5}, "duration_ms must be from 0 to"),
         ({"duration_ms": "fast"}, "duration_ms must be a number"),
         ({"cache_hit": "yes"}, "cache_hit must be True, False or None"),
         ({"organization": None}, "organization must be a saved Organization"),

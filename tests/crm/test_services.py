@@ -182,8 +182,8 @@ def test_add_deal_product_totals_quantity_times_price_less_percent_discount(
     [
         ({"quantity": 0}, "quantity must be more than 0"),
         ({"unit_price": "-5"}, "unit_price cannot be negative"),
-        ({"discount": 101}, "percentage from 0 to 100"),
-        ({"discount": -1}, "percentage from 0 to 100"),
+        ({"discount": 101}, "between 0 and 100"),
+        ({"discount": -1}, "between 0 and 100"),
     ],
 )
 def test_add_deal_product_refuses_bad_lines(db, kwargs, message):

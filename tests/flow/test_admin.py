@@ -71,7 +71,7 @@ def test_schedule_inline_refuses_a_bad_cron_with_its_reason(admin_client):
     schedule = Schedule.objects.get()
     assert (
         schedule.next_run is not None
-        and schedule.next_run.astimezone(services.validate_timezone("Europe/Copenhagen")).hour == 9
+        and schedule.next_run.astimezone(services.validate_timezone(timezone="Europe/Copenhagen")).hour == 9
     )
 
 
@@ -115,7 +115,7 @@ def test_secret_variable_is_masked_and_kept_when_left_blank(admin_client):
         change_url, {"key": "smtp_password", "type": "string", "is_secret": "on", "plain_value": ""}
     )
     assert response.status_code == 302
-    assert services.variable_value(Variable.objects.get(pk=variable.pk)) == "hemmeligt-123"
+    assert services.variable_value(variable=Variable.objects.get(pk=variable.pk)) == "hemmeligt-123"
 
 
 def test_variable_admin_encrypts_a_new_secret_and_checks_the_type(admin_client):
@@ -201,8 +201,8 @@ def test_webhook_secret_is_never_shown_and_can_be_replaced(admin_client):
     }
     assert admin_client.post(change_url, data).status_code == 302
     stored = Webhook.objects.get(pk=webhook.pk)
-    assert services.webhook_secret(stored) == "s3cret-value"
+    assert services.webhook_secret(webhook=stored) == "s3cret-value"
     assert stored.allowed_ips == ["10.1.2.3/32"]
 
     admin_client.post(change_url, {**data, "new_secret": "nyt"})
-    assert services.webhook_secret(Webhook.objects.get(pk=webhook.pk)) == "nyt"
+    assert services.webhook_secret(webhook=Webhook.objects.get(pk=webhook.pk)) == "nyt"

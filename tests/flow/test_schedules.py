@@ -134,11 +134,11 @@ def test_a_bad_cron_expression_is_refused_with_its_reason(db, expression, reason
         ({}, "needs a cron expression or an interval"),
         ({"cron_expression": "  "}, "needs a cron expression or an interval"),
         ({"cron_expression": "* * * * *", "interval_minutes": 5}, "not both"),
-        ({"interval_minutes": 0}, "whole number of minutes > 0"),
-        ({"interval_minutes": -5}, "whole number of minutes > 0"),
+        ({"interval_minutes": 0}, "interval_minutes must be an integer >= 1"),
+        ({"interval_minutes": -5}, "interval_minutes must be an integer >= 1"),
         ({"interval_minutes": 5, "timezone": "Europe/Aarhus"}, "'Europe/Aarhus' is not a known time zone"),
-        ({"interval_minutes": 5, "start_date": datetime(2025, 1, 1)}, "must be an aware datetime"),  # noqa: DTZ001
-        ({"interval_minutes": 5, "colour": "red"}, "Unknown schedule fields: colour"),
+        ({"interval_minutes": 5, "start_date": datetime(2025, 1, 1)}, "must be a timezone-aware datetime"),  # noqa: DTZ001
+        ({"interval_minutes": 5, "colour": "red"}, "Unknown schedule field: colour"),
     ],
 )
 def test_create_schedule_refuses_bad_input(db, kwargs, message):

@@ -63,7 +63,7 @@ def test_secret_variables_are_encrypted_at_rest(db):
         (stored,) = cursor.fetchone()
     assert "hemmeligt" not in stored and stored.startswith("v1:")
     assert crypto.decrypt(stored) == "hemmeligt-123"
-    assert services.variable_value(Variable.objects.get(pk=variable.pk)) == "hemmeligt-123"
+    assert services.variable_value(variable=Variable.objects.get(pk=variable.pk)) == "hemmeligt-123"
 
 
 @pytest.mark.parametrize(
@@ -82,7 +82,7 @@ def test_typed_values_round_trip(db, type, value, stored, python):
     variable = services.set_variable(key="v", value=value, type=type)
 
     assert variable.value == stored
-    assert services.variable_value(variable) == python
+    assert services.variable_value(variable=variable) == python
 
 
 @pytest.mark.parametrize(
@@ -91,7 +91,7 @@ def test_typed_values_round_trip(db, type, value, stored, python):
         ("number", "ti", "is not a number"),
         ("boolean", "ja", "is not a boolean"),
         ("json", "{nope", "not valid JSON"),
-        ("date", "2025-01-01", "not a variable type"),
+        ("date", "2025-01-01", "not a type"),
     ],
 )
 def test_values_must_match_their_type(db, type, value, message):
@@ -112,7 +112,7 @@ def test_create_webhook_encrypts_the_secret_and_cleans_ips(db):
 
     stored = Webhook.objects.get(pk=webhook.pk)
     assert "s3cret" not in stored.secret
-    assert services.webhook_secret(stored) == "s3cret"
+    assert services.webhook_secret(webhook=stored) == "s3cret"
     assert (stored.method, stored.allowed_ips) == ("POST", ["10.0.0.1/32", "192.168.1.0/24"])
 
 
@@ -132,7 +132,7 @@ def test_set_webhook_secret_replaces_and_removes(db):
     webhook = WebhookFactory()
 
     services.set_webhook_secret(webhook=webhook, secret="ny-hemmelighed")
-    assert services.webhook_secret(Webhook.objects.get(pk=webhook.pk)) == "ny-hemmelighed"
+    assert services.webhook_secret(webhook=Webhook.objects.get(pk=webhook.pk)) == "ny-hemmelighed"
     services.set_webhook_secret(webhook=webhook, secret=None)
     assert Webhook.objects.get(pk=webhook.pk).secret is None
 

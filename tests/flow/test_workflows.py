@@ -184,7 +184,7 @@ def test_record_step_failure_sets_failed_step_and_keeps_attempts_apart(db):
 
 def test_record_step_refuses_a_finished_execution_and_a_bad_status(db):
     execution = ExecutionFactory()
-    with pytest.raises(ValidationError, match="not a step status"):
+    with pytest.raises(ValidationError, match="'done' is not a status"):
         services.record_step(execution=execution, step_id="a", step_name="A", step_type="t", status="done")
     services.finish_execution(execution=execution, status="completed")
 

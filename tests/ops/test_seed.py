@@ -286,17 +286,17 @@ def test_seeded_flow_rows_follow_the_services(db):
     for schedule in Schedule.objects.all():
         assert (schedule.cron_expression is None) != (schedule.interval_minutes is None)
         if schedule.cron_expression:
-            services.validate_cron_expression(schedule.cron_expression)
+            services.validate_cron_expression(cron_expression=schedule.cron_expression)
         assert (schedule.next_run is not None) == schedule.is_active
     assert Schedule.objects.filter(is_active=True).exists()
     secrets = Variable.objects.filter(is_secret=True)
     assert secrets.exists()
     for variable in secrets:
         assert not variable.value.startswith("demo-")  # stored encrypted
-        assert services.variable_value(variable).startswith("demo-")
-    assert services.variable_value(Variable.objects.get(workflow=None, key="MOMS_SATS")) == 25
+        assert services.variable_value(variable=variable).startswith("demo-")
+    assert services.variable_value(variable=Variable.objects.get(workflow=None, key="MOMS_SATS")) == 25
     webhook = Webhook.objects.first()
-    assert services.webhook_secret(webhook).startswith("demo-") and crypto.mask(webhook.secret)
+    assert services.webhook_secret(webhook=webhook).startswith("demo-") and crypto.mask(webhook.secret)
 
     workflow = Workflow.objects.filter(status="active", is_template=False).order_by("name").first()
     before = workflow.execution_count

@@ -117,7 +117,7 @@ def test_allocating_outside_a_transaction_is_refused():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"customer": None}, "customer must be a saved customer"),
+        ({"customer": None}, "customer must be a saved Customer"),
         ({"lines": []}, "non-empty list of lines"),
         ({"lines": "Fast rengøring"}, "non-empty list of lines"),
         ({"lines": [{"description": "x"}]}, "Line 1: missing unit_price"),
@@ -125,7 +125,7 @@ def test_allocating_outside_a_transaction_is_refused():
         ({"lines": [CLEANING, {**CLEANING, "unit_price": 349.0}]}, "Line 2: unit_price must be a Decimal"),
         ({"lines": [{**CLEANING, "quantity": Decimal("0")}]}, "Line 1: quantity must be positive"),
         ({"lines": [{**CLEANING, "quantity": Decimal("1.005")}]}, "Line 1: .*decimal places"),
-        ({"lines": [{**CLEANING, "description": "  "}]}, "Line 1: description must be a non-empty text"),
+        ({"lines": [{**CLEANING, "description": "  "}]}, "Line 1: description must be a non-empty string"),
         (
             {"lines": [{"description": "Rabat", "quantity": Decimal("1"), "unit_price": Decimal("-5")}]},
             "cannot be negative",
@@ -183,9 +183,9 @@ def test_payment_in_two_parts_updates_status_and_revenue(db, clock):
     "amount, method, message",
     [
         (Decimal("0"), "cash", "amount must be positive"),
-        (Decimal("10.001"), "cash", "whole øre"),
+        (Decimal("10.001"), "cash", "at most 2 decimal places"),
         (Decimal("1526.89"), "cash", "more than the 1526.88 outstanding"),
-        (Decimal("10"), "bitcoin", "Unknown payment method 'bitcoin'"),
+        (Decimal("10"), "bitcoin", "'bitcoin' is not a method"),
         (10.0, "cash", "amount must be a Decimal"),
     ],
 )

@@ -52,7 +52,7 @@ def test_create_lead_needs_a_way_to_reach_the_lead(db):
     "fields, message",
     [
         ({"email": "not-an-email"}, "valid email"),
-        ({"name": "A", "status": "bogus"}, "not a valid choice"),
+        ({"name": "A", "status": "bogus"}, "'bogus' is not a status"),
         ({"name": "A", "score": 101}, "score"),
     ],
 )
@@ -63,7 +63,7 @@ def test_create_lead_validates_the_fields(db, fields, message):
 
 
 def test_create_lead_refuses_a_blank_key(db):
-    with pytest.raises(ValidationError, match="idempotency_key must not be blank"):
+    with pytest.raises(ValidationError, match="idempotency_key must be a non-empty string"):
         create_lead(idempotency_key="  ", name="A")
 
 

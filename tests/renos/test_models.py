@@ -229,7 +229,7 @@ def test_track_metric_upserts_the_last_value(db):
     "kwargs, message",
     [
         ({"date": dt.datetime(2026, 3, 2, tzinfo=dt.UTC)}, "date must be a date"),
-        ({"metric": " "}, "metric must be a non-empty name"),
+        ({"metric": " "}, "metric must be a non-empty string"),
         ({"value": float("nan")}, "finite"),
         ({"value": "lots"}, "value must be a number"),
     ],

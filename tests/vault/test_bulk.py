@@ -27,7 +27,7 @@ def states():
 def test_bulk_upsert_creates_documents_and_embeddings_in_batches(db):
     seen = []
 
-    counts = bulk_upsert_documents(rows(25, with_embeddings=True), batch_size=10, progress=seen.append)
+    counts = bulk_upsert_documents(rows=rows(25, with_embeddings=True), batch_size=10, progress=seen.append)
 
     assert counts == BulkUpsertCounts(created=25, updated=0, unchanged=0, embeddings_written=25)
     assert seen == [10, 20, 25]
@@ -35,26 +35,26 @@ def test_bulk_upsert_creates_documents_and_embeddings_in_batches(db):
     assert set(states().values()) == {"fresh"}
     stored = Embedding.objects.get(document__path="f3.md")
     np.testing.assert_allclose(stored.embedding, random_unit_vector(3), rtol=1e-6)
-    assert Document.objects.get(path="f3.md").content_hash == content_hash("text 3")
+    assert Document.objects.get(path="f3.md").content_hash == content_hash(content="text 3")
 
 
 def test_bulk_upsert_is_idempotent(db):
-    bulk_upsert_documents(rows(12, with_embeddings=True), batch_size=5)
+    bulk_upsert_documents(rows=rows(12, with_embeddings=True), batch_size=5)
     first = dict(Embedding.objects.values_list("id", "updated_at"))
 
-    counts = bulk_upsert_documents(rows(12, with_embeddings=True), batch_size=5)
+    counts = bulk_upsert_documents(rows=rows(12, with_embeddings=True), batch_size=5)
 
     assert counts == BulkUpsertCounts(unchanged=12)
     assert dict(Embedding.objects.values_list("id", "updated_at")) == first  # not rewritten
 
 
 def test_bulk_upsert_counts_created_updated_and_unchanged(db):
-    bulk_upsert_documents(rows(10, with_embeddings=True))
+    bulk_upsert_documents(rows=rows(10, with_embeddings=True))
     changed = list(rows(4, content="new {i}"))  # f0..f3 change, without new embeddings
     unchanged = list(rows(4, start=4))  # f4..f7 as they were
     new = list(rows(3, start=10))  # f10..f12
 
-    counts = bulk_upsert_documents(changed + unchanged + new, batch_size=4)
+    counts = bulk_upsert_documents(rows=changed + unchanged + new, batch_size=4)
 
     assert counts == BulkUpsertCounts(created=3, updated=4, unchanged=4)
     state = states()
@@ -64,21 +64,21 @@ def test_bulk_upsert_counts_created_updated_and_unchanged(db):
 
 
 def test_bulk_upsert_with_new_content_and_its_embedding_is_fresh(db):
-    bulk_upsert_documents(rows(2, with_embeddings=True))
+    bulk_upsert_documents(rows=rows(2, with_embeddings=True))
 
-    counts = bulk_upsert_documents(rows(2, content="v2 {i}", with_embeddings=True))
+    counts = bulk_upsert_documents(rows=rows(2, content="v2 {i}", with_embeddings=True))
 
     assert counts == BulkUpsertCounts(updated=2, embeddings_written=2)
     assert set(states().values()) == {"fresh"}
 
 
 def test_bulk_upsert_of_a_batch_mixing_new_and_existing_documents_with_embeddings(db):
-    bulk_upsert_documents(rows(4, with_embeddings=True))
+    bulk_upsert_documents(rows=rows(4, with_embeddings=True))
     before = dict(Embedding.objects.values_list("document__path", "id"))
     mixed = [*rows(2, content="v2 {i}", with_embeddings=True), *rows(2, start=2, with_embeddings=True)]
     mixed += rows(3, start=4, content="new {i}", with_embeddings=True)  # f4..f6 are new
 
-    counts = bulk_upsert_documents(mixed)
+    counts = bulk_upsert_documents(rows=mixed)
 
     assert counts == BulkUpsertCounts(created=3, updated=2, unchanged=2, embeddings_written=5)
     assert set(states().values()) == {"fresh"} and len(states()) == 7
@@ -86,7 +86,7 @@ def test_bulk_upsert_of_a_batch_mixing_new_and_existing_documents_with_embedding
     assert all(after[path] == pk for path, pk in before.items())  # upserted in place, not replaced
     stored = Embedding.objects.get(document__path="f5.md")
     np.testing.assert_allclose(stored.embedding, random_unit_vector(5), rtol=1e-6)
-    assert stored.content_hash == content_hash("new 5")
+    assert stored.content_hash == content_hash(content="new 5")
 
 
 def test_bulk_upsert_names_the_first_row_whose_vector_is_not_finite(db):
@@ -97,7 +97,7 @@ def test_bulk_upsert_names_the_first_row_whose_vector_is_not_finite(db):
     data[5]["source"] = "cvs"
 
     with pytest.raises(ValidationError, match="row 2: embedding contains non-finite values"):
-        bulk_upsert_documents(data)
+        bulk_upsert_documents(rows=data)
     assert not Document.objects.exists()
 
 
@@ -107,7 +107,7 @@ def test_bulk_upsert_keeps_the_last_row_of_a_repeated_key(db):
         {"source": "local", "repository": "r", "path": "p", "content": "last", "metadata": {"v": 2}},
     ]
 
-    counts = bulk_upsert_documents(data)
+    counts = bulk_upsert_documents(rows=data)
 
     assert counts == BulkUpsertCounts(created=1)
     document = Document.objects.get()
@@ -128,7 +128,7 @@ def test_bulk_upsert_stores_metadata_sha_and_model(db):
         }
     ]
 
-    bulk_upsert_documents(data)
+    bulk_upsert_documents(rows=data)
 
     document = Document.objects.select_related("embedding").get()
     assert (document.metadata, document.sha) == ({"tags": ["a", "b"], "n": 1.5}, "deadbeef")
@@ -136,7 +136,9 @@ def test_bulk_upsert_stores_metadata_sha_and_model(db):
 
 
 def test_bulk_upsert_and_upsert_document_agree_on_unchanged(db):
-    bulk_upsert_documents([{"source": "local", "repository": "r", "path": "p", "content": "c", "sha": "1"}])
+    bulk_upsert_documents(
+        rows=[{"source": "local", "repository": "r", "path": "p", "content": "c", "sha": "1"}]
+    )
 
     _, outcome = upsert_document(source="local", repository="r", path="p", content="c", sha="1")
 
@@ -158,19 +160,19 @@ def test_a_bad_row_names_itself_and_nothing_is_written(db, bad_row, message):
     data[7] = {**data[7], **bad_row}
 
     with pytest.raises(ValidationError, match=message):
-        bulk_upsert_documents(data, batch_size=3)  # rows 0-5 were already copied in earlier batches
+        bulk_upsert_documents(rows=data, batch_size=3)  # rows 0-5 were already copied in earlier batches
     assert not Document.objects.exists()
 
 
 def test_a_row_missing_a_field_is_named(db):
     with pytest.raises(ValidationError, match="row 0: missing content"):
-        bulk_upsert_documents([{"source": "local", "repository": "r", "path": "p"}])
+        bulk_upsert_documents(rows=[{"source": "local", "repository": "r", "path": "p"}])
 
 
 def test_bulk_upsert_refuses_a_bad_batch_size(db):
     with pytest.raises(ValidationError, match="batch_size must be an integer"):
-        bulk_upsert_documents([], batch_size=0)
+        bulk_upsert_documents(rows=[], batch_size=0)
 
 
 def test_bulk_upsert_of_nothing_counts_nothing(db):
-    assert bulk_upsert_documents([]) == BulkUpsertCounts()
+    assert bulk_upsert_documents(rows=[]) == BulkUpsertCounts()

@@ -65,7 +65,7 @@ def test_concurrent_bulk_upserts_of_overlapping_keys_neither_fail_nor_duplicate(
             {"source": "local", "repository": "r", "path": f"f{(i * (n + 1)) % 40}", "content": "c"}
             for i in range(40)
         ]
-        return bulk_upsert_documents(rows, batch_size=15)
+        return bulk_upsert_documents(rows=rows, batch_size=15)
 
     results, errors = run_at_once(import_all, count=4)
 

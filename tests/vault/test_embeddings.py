@@ -18,7 +18,7 @@ def test_create_embedding_stores_the_vector_model_and_content_hash(db):
 
     stored = Embedding.objects.get(pk=embedding.pk)
     assert stored.document_id == document.pk and stored.model == "m-1"
-    assert stored.content_hash == content_hash("tekst") == document.content_hash
+    assert stored.content_hash == content_hash(content="tekst") == document.content_hash
     np.testing.assert_allclose(stored.embedding, vector, rtol=1e-6)
 
 
@@ -78,9 +78,9 @@ def test_create_embedding_refuses_a_bad_vector_and_writes_nothing(db, vector, me
 
 
 def test_create_embedding_refuses_an_unsaved_or_foreign_document(db):
-    with pytest.raises(ValidationError, match="saved vault Document"):
+    with pytest.raises(ValidationError, match="saved Document"):
         create_embedding(document=Document(content="x"), embedding=random_unit_vector(1))
-    with pytest.raises(ValidationError, match="saved vault Document"):
+    with pytest.raises(ValidationError, match="saved Document"):
         create_embedding(document="not a document", embedding=random_unit_vector(1))
 
 

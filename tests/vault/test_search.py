@@ -24,7 +24,7 @@ def load(vectors, repositories=None, source="github"):
         }
         for i, vector in enumerate(vectors)
     )
-    bulk_upsert_documents(rows, batch_size=500)
+    bulk_upsert_documents(rows=rows, batch_size=500)
 
 
 def indexes(results):

@@ -41,7 +41,7 @@ def test_update_sync_status_updates_the_same_row(db):
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        ({"status": "done"}, "'done' is not a sync status; expected one of pending, in_progress, success"),
+        ({"status": "done"}, "'done' is not a status; expected one of pending, in_progress, success"),
         ({"source": "ftp"}, "'ftp' is not a source"),
         ({"repository": ""}, "repository must be a non-empty string"),
         ({"error_message": 3}, "error_message must be a string"),

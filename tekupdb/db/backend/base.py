@@ -9,12 +9,15 @@ unqualified. This backend closes that gap in three places:
   that drop constraints, --fake-initial);
 - `schema`: qualifies DROP INDEX, ALTER INDEX, SET CONSTRAINTS with the table's schema, renames and moves
   schema tables correctly, and creates a table's schema if it is missing (--nomigrations);
-- the embedded server: when the settings carry EMBEDDED_DATA_DIR, it is started on the first connection.
+- the embedded server: when the settings carry EMBEDDED_DATA_DIR, it is started on the first connection;
+- `timestamps`: stored timestamps beyond Python's datetime (±infinity, year 9999 in UTC) are read as
+  the nearest ones every time zone can show, so admin pages of such rows render.
 """
 
 from django.db.backends.postgresql import base as postgresql
 
 from .. import embedded
+from . import timestamps
 from .introspection import DatabaseIntrospection
 from .schema import DatabaseSchemaEditor
 
@@ -34,3 +37,8 @@ class DatabaseWrapper(postgresql.DatabaseWrapper):
             self.settings_dict["PORT"] = str(server.port)
             self.settings_dict["USER"] = self.settings_dict.get("USER") or "postgres"
         return super().get_connection_params()
+
+    def get_new_connection(self, conn_params):
+        connection = super().get_new_connection(conn_params)
+        timestamps.register(connection)
+        return connection

@@ -55,7 +55,7 @@ class Command(BaseCommand):
         bar = ProgressBar(self.stdout, total=total, label="Importing", enabled=options["verbosity"] > 0)
         try:
             counts = services.bulk_upsert_documents(
-                rows,
+                rows=rows,
                 batch_size=options["batch_size"],
                 # Files read so far, skipped ones included: the bar's total counts every candidate file.
                 progress=lambda done: bar.update(done + sum(self.skipped.values())),
