@@ -7,6 +7,7 @@ with --quick), on whichever engine the settings give (the embedded pgserver on P
 - exact: `ORDER BY embedding <=> q` with index scans disabled (a private connection), the baseline
   for speed and the ground truth for recall (checked against numpy);
 - raw: the query a hand-written client would send on the same index (`SET hnsw.ef_search = 100`,
+  `SET enable_seqscan = off`, which pgvector 0.8 needs to keep the index at that ef_search,
   `SELECT ... ORDER BY embedding <=> q LIMIT 10`, binary vector parameter, prepared by psycopg);
 - ours: `semantic_search(embedding=q, limit=10, threshold=-1)`, which returns Document objects;
 - filtered: `semantic_search(..., repository=r)` where r matches 1 % of rows, against the exact
@@ -179,7 +180,8 @@ def run(count: int, query_count: int, exact_count: int) -> dict:
     }
 
     # raw psycopg on the HNSW index
-    raw_conn = raw_connection(**{"hnsw.ef_search": 100})
+    # enable_seqscan off: pgvector 0.8 prices the index by ef_search and would rank exactly instead
+    raw_conn = raw_connection(**{"hnsw.ef_search": 100, "enable_seqscan": "off"})
     raw_sql = (
         'SELECT document_id, embedding <=> %s AS distance FROM "vault"."embeddings" '
         "ORDER BY embedding <=> %s LIMIT 10"

@@ -156,6 +156,9 @@ def test_the_index_plan_answers_unfiltered_searches_and_leaves_ef_search_unchang
     assert plans() == ["HNSW, ef_search 100"]  # and no exact fallback was needed
     assert len(set(indexes(results)) & set(exact_top(vectors, query, 10))) >= 9
     assert _ef_search() == before  # the SET LOCAL was undone with the search's savepoint
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW enable_seqscan")
+        assert cursor.fetchone()[0] == "on"
 
 
 @pytest.fixture
