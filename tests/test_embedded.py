@@ -2,8 +2,10 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -29,6 +31,16 @@ CLIENT = textwrap.dedent(
     sys.stdin.readline()
     """
 )
+
+
+@pytest.fixture
+def tmp_path():
+    """A temporary directory outside pytest's own: as root, the server runs as the package's user, who
+    must reach the data directory, and every pytest that starts on the machine makes its root private
+    (0700) again, pulling the directory from under a running initdb."""
+    path = Path(tempfile.mkdtemp(prefix="tekupdb-test-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def env_for(data_dir, **extra):
@@ -269,9 +281,6 @@ AS_USER_CHECK = textwrap.dedent(
 @pytest.mark.slow
 @pytest.mark.skipif(os.name != "posix" or os.geteuid() != 0, reason="needs root to become an ordinary user")
 def test_an_ordinary_user_starts_migrates_and_serves(tmp_path):
-    import shutil
-    import tempfile
-
     import psutil
 
     setpriv = shutil.which("setpriv")
