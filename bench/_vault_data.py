@@ -51,6 +51,8 @@ def bench_database(name: str = "bench_vault", *, keep: bool = False):
         yield connection
     finally:
         if not keep:
+            # Django's pool keeps connections to the bench database open: DROP DATABASE would refuse.
+            connection.close_pool()
             connection.creation.destroy_test_db(original, verbosity=0)
 
 

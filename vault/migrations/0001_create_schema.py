@@ -1,10 +1,10 @@
 from django.db import migrations
-from pgvector.django import VectorExtension
 
-from tekupdb.db.operations import CreateSchema
+from tekupdb.db.operations import CreateExtension, CreateSchema
 
 
 class Migration(migrations.Migration):
     initial = True
     dependencies = []
-    operations = [CreateSchema("vault"), VectorExtension()]
+    # pgvector: checked first, so that a server without it gets a message naming it.
+    operations = [CreateSchema("vault"), CreateExtension("vector")]
