@@ -117,13 +117,19 @@ def billy_role(transactional_db, settings):
 
 @pytest.fixture
 def sibling(sibling_python, billy_role):
-    """Run `manage.py ARGS` of the sibling project as the billy role; returns the finished process."""
+    """Run `manage.py ARGS` of the sibling project as the billy role (or as the database's owner, as a
+    sibling that was handed the owner's credentials would); returns the finished process."""
 
-    def run(*args: str, timeout: float = 180, **extra_env: str) -> subprocess.CompletedProcess:
+    def run(*args: str, as_owner=False, timeout=180.0, **extra_env) -> subprocess.CompletedProcess:
+        if as_owner:
+            params = pg.connection_params()
+            login = {"user": params["user"], "password": str(params.get("password", ""))}
+        else:
+            login = {"user": ROLE, "password": billy_role}
         return subprocess.run(
             [str(sibling_python), "manage.py", *args],
             cwd=PROJECT,
-            env=sibling_env(password=billy_role, **extra_env),
+            env=sibling_env(**login, **extra_env),
             capture_output=True,
             text=True,
             timeout=timeout,
