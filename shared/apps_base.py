@@ -7,15 +7,16 @@ import this module (`from shared import apps_base`), not the class, so that Djan
 one AppConfig in their `apps.py`.
 """
 
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 from django.core.exceptions import ImproperlyConfigured
 
 
 class SchemaAppConfig(AppConfig):
     def import_models(self):
         # Every app config exists by now (models are imported in a second pass), and this app's models,
-        # which import shared's, are not loaded yet: the one place to say what is missing.
-        if "shared" not in self.apps.app_configs:
+        # which import shared's, are not loaded yet: the one place to say what is missing. Only for the
+        # project's registry: an isolated one (django.test.utils.isolate_apps) holds a few apps on purpose.
+        if self.apps is apps and "shared" not in self.apps.app_configs:
             raise ImproperlyConfigured(
                 f"The app '{self.label}' needs the app 'shared' in INSTALLED_APPS: its models build on "
                 "shared's, and shared holds the user model (AUTH_USER_MODEL = 'shared.User'). "

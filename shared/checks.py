@@ -90,9 +90,7 @@ def version_skew(connection, labels) -> tuple[list[str], list[str], bool]:
 def _tekup_aliases(labels) -> set[str]:
     """The databases the sibling reads the Tekup models from (its routers may send them elsewhere)."""
     return {
-        router.db_for_read(model) or "default"
-        for label in labels
-        for model in apps.get_app_config(label).get_models()
+        router.db_for_read(model) for label in labels for model in apps.get_app_config(label).get_models()
     }
 
 

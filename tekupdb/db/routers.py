@@ -9,8 +9,8 @@ of those apps' migrations is skipped (Django still records them as applied in th
 The sibling's own apps are left to Django's default: they migrate as usual, into the first schema of
 the connection's `search_path` (the sibling's own schema when it sets one).
 
-This module imports no app: the labels are spelled out here (shared.checks keeps them in step with
-the apps that install).
+This module imports no app, so the labels are spelled out here; a test holds them to the apps that
+declare a schema of their own.
 """
 
 from __future__ import annotations
