@@ -46,6 +46,7 @@ def test_the_wheel_leaves_out_the_project_tests_benchmarks_and_secrets(wheel, wh
         "only tekupdb.db ships: no settings, urls, wsgi, admin site or operations commands"
     )
     assert not {"tekupdb/settings.py", "tekupdb/urls.py", "tekupdb/wsgi.py", "manage.py"} & wheel_files
+    assert not [name for name in wheel_files if "/seeding/" in name or "/management/commands/seed" in name]
     assert not [name for name in wheel_files if "/tests/" in name or name.startswith(("tests/", "bench/"))]
     assert not [name for name in wheel_files if name.rsplit("/", 1)[-1].startswith(".env")]
     assert not [name for name in wheel_files if name.endswith((".pyc", ".lock")) or "__pycache__" in name]
