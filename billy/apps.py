@@ -1,7 +1,7 @@
-from django.apps import AppConfig
+from shared import apps_base
 
 
-class BillyConfig(AppConfig):
+class BillyConfig(apps_base.SchemaAppConfig):
     name = "billy"
     schema = "billy"
     verbose_name = "Billy — accounting cache, audit and rate limits"

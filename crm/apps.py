@@ -1,7 +1,7 @@
-from django.apps import AppConfig
+from shared import apps_base
 
 
-class CrmConfig(AppConfig):
+class CrmConfig(apps_base.SchemaAppConfig):
     name = "crm"
     schema = "crm"
     verbose_name = "CRM — customer relationships"

@@ -1,7 +1,7 @@
-from django.apps import AppConfig
+from shared import apps_base
 
 
-class FlowConfig(AppConfig):
+class FlowConfig(apps_base.SchemaAppConfig):
     name = "flow"
     schema = "flow"
     verbose_name = "Flow — workflow automation"

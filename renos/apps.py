@@ -1,7 +1,7 @@
-from django.apps import AppConfig
+from shared import apps_base
 
 
-class RenosConfig(AppConfig):
+class RenosConfig(apps_base.SchemaAppConfig):
     name = "renos"
     schema = "renos"
     verbose_name = "RenOS — cleaning operations"

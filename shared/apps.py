@@ -22,3 +22,6 @@ class SharedConfig(AppConfig):
         from shared.fields import check_admin_hides_secrets
 
         checks.register(check_admin_hides_secrets, checks.Tags.admin)
+
+        # Registered here, not by the project: sibling services install `shared` but not `tekupdb`.
+        from . import checks  # noqa: F401

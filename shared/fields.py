@@ -171,7 +171,7 @@ def check_admin_hides_secrets(app_configs=None, **kwargs) -> list[checks.CheckMe
                         hint="Encrypted columns are never shown, edited, filtered, sorted or searched in "
                         "the admin; show shared.crypto.mask(...) from a method instead.",
                         obj=type(model_admin),
-                        id="shared.E001",
+                        id="shared.E010",
                     )
                 )
     return errors

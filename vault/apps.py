@@ -1,7 +1,7 @@
-from django.apps import AppConfig
+from shared import apps_base
 
 
-class VaultConfig(AppConfig):
+class VaultConfig(apps_base.SchemaAppConfig):
     name = "vault"
     schema = "vault"
     verbose_name = "Vault — documents and semantic search"

@@ -3,6 +3,7 @@ where the server has them installed, else `migrate` stops with what to install."
 
 from django.contrib.postgres import operations as postgres_operations
 from django.core.management.base import CommandError
+from django.db import router
 from django.db.migrations.operations.base import Operation
 
 # What to install when an extension is missing from the server, by extension name.
@@ -29,12 +30,17 @@ class CreateSchema(Operation):
     def state_forwards(self, app_label, state):
         pass  # a schema is not part of Django's model state
 
+    def _applies(self, app_label, schema_editor) -> bool:
+        # Asked like Django's own operations ask, so that a sibling's SiblingRouter skips it too.
+        connection = schema_editor.connection
+        return connection.vendor == "postgresql" and router.allow_migrate(connection.alias, app_label)
+
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
+        if self._applies(app_label, schema_editor):
             schema_editor.execute(f"CREATE SCHEMA IF NOT EXISTS {schema_editor.quote_name(self.name)}")
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
+        if self._applies(app_label, schema_editor):
             schema_editor.execute(f"DROP SCHEMA IF EXISTS {schema_editor.quote_name(self.name)}")
 
     def describe(self):

@@ -40,6 +40,12 @@ def _statements(schema: str, role: str, database: str, *, create: bool) -> list[
             "ALTER DEFAULT PRIVILEGES IN SCHEMA {} GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO {}"
         ).format(s, r),
     ]
+    # Which migrations the database has: the version-skew check of a sibling service reads it
+    # (shared.checks); it holds names only.
+    statements += [
+        sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(r),
+        sql.SQL("GRANT SELECT ON TABLE public.django_migrations TO {}").format(r),
+    ]
     if schema != SHARED_SCHEMA:
         shared = sql.Identifier(SHARED_SCHEMA)
         statements += [

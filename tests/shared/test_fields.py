@@ -134,7 +134,7 @@ def test_the_admin_check_names_each_place_a_secret_would_appear(monkeypatch):
         f"CarelessWebhookAdmin.{option} names the encrypted field 'secret'."
         for option in ("list_display", "list_filter", "search_fields", "fieldsets")
     ]
-    assert {error.id for error in errors} == {"shared.E001"}
+    assert {error.id for error in errors} == {"shared.E010"}
 
 
 def test_no_model_form_renders_an_encrypted_column():
