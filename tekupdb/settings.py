@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "crm",
     "flow",
     "explorer",
+    "pgactivity",
+    "pglock",
 ]
 
 MIDDLEWARE = [
