@@ -42,8 +42,13 @@ class TekupAdminSite(admin.AdminSite):
 
     def index(self, request, extra_context=None):
         from . import dashboard
+        from .sqltool import tool_links
 
-        context = {"dashboard": dashboard.build_dashboard(user=request.user), **(extra_context or {})}
+        context = {
+            "dashboard": dashboard.build_dashboard(user=request.user),
+            "tekup_tools": tool_links(request.user),
+            **(extra_context or {}),
+        }
         return super().index(request, extra_context=context)
 
 

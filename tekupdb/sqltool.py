@@ -174,3 +174,13 @@ def explain(request, query_id: int):
         "error": error,
     }
     return render(request, "admin/tekupdb/sql_explain.html", context, status=400 if error else 200)
+
+
+def tool_links(user) -> list[tuple[str, str]]:
+    """The pgAdmin-style tools this user may open, for the admin index: (label, url)."""
+    links = []
+    if can_use_sql_tool(user):
+        links.append(("SQL tool", reverse("explorer_index")))
+    if user.is_superuser:
+        links.append(("Server activity", reverse("tekup_activity")))
+    return links

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import activity, sqltool, views
+from . import activity, diagrams, sqltool, views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
@@ -10,5 +10,6 @@ urlpatterns = [
     path("admin/sql/", include(sqltool.explorer_urlpatterns())),
     path("admin/activity/", activity.activity_view, name="tekup_activity"),
     path("admin/activity/<int:pid>/<str:signal>/", activity.signal_view, name="tekup_activity_signal"),
+    path("admin/diagrams/<str:schema>/", diagrams.diagram_view, name="tekup_schema_diagram"),
     path("admin/", admin.site.urls),
 ]
