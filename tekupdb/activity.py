@@ -10,6 +10,7 @@ pgactivity's `cancel()`, because that does not say whether the backend was signa
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import wraps
 
@@ -25,6 +26,14 @@ from pgactivity.models import PGActivity
 from pglock.models import BlockedPGLock
 
 SIGNALS = {"cancel": "pg_cancel_backend", "terminate": "pg_terminate_backend"}
+# String literals of other sessions' SQL may be secrets (a password hash being written, a token, a key
+# a service passes in plain SQL): the page and the audit show the statement's shape, never its values.
+_LITERAL = re.compile(r"(?:[EeBbXxUu]&?)?'(?:[^']|'')*'|\$((?:[A-Za-z_]\w*)?)\$.*?\$\1\$", re.DOTALL)
+
+
+def redact(query: str) -> str:
+    """The query with every string literal (quoted or dollar-quoted) replaced by '…'."""
+    return _LITERAL.sub("'…'", query or "")
 
 
 def superuser_only(view):
@@ -81,13 +90,18 @@ def blocking_tree(activities: dict[int, PGActivity]) -> list[Node]:
 @superuser_only
 def activity_view(request):
     own_pid = connection.cursor().connection.info.backend_pid
+    show_idle = request.GET.get("idle") == "1"
     rows = list(
         PGActivity.objects.exclude(id=own_pid).filter(backend_type="CLIENT_BACKEND").order_by("-duration")
     )
+    for row in rows:
+        row.query = redact(row.query)
     context = {
         **admin.site.each_context(request),
         "title": "Server activity",
-        "activities": rows,
+        "show_idle": show_idle,
+        # An idle backend's query is its last one, finished long ago: listed on request only.
+        "activities": [row for row in rows if show_idle or row.state != "IDLE"],
         "tree": blocking_tree({row.id: row for row in rows}),
     }
     return render(request, "admin/tekupdb/activity.html", context)
@@ -112,7 +126,7 @@ def signal_view(request, pid: int, signal: str):
         resource_type="pg_backend",
         resource_id=pid,
         user=request.user,
-        metadata={"query": activity.query[:10_000], "state": activity.state, "delivered": delivered},
+        metadata={"query": redact(activity.query)[:10_000], "state": activity.state, "delivered": delivered},
     )
     level = messages.SUCCESS if delivered else messages.WARNING
     verb = "Cancelled the query of" if signal == "cancel" else "Terminated"

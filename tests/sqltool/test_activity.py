@@ -119,3 +119,27 @@ def test_signals_need_post_and_a_backend_of_this_database(admin_client):
     assert admin_client.get("/admin/activity/1/cancel/").status_code == 405
     assert admin_client.post("/admin/activity/999999/cancel/").status_code == 404
     assert admin_client.post("/admin/activity/999999/explode/").status_code == 404
+
+
+def test_string_values_of_other_sessions_never_reach_the_page_or_the_audit(admin_client, admin_user):
+    secret = "v1:deadbeef:do-not-show"
+    holder = pg.connect()
+    holder.execute("BEGIN")
+    holder.execute(f"SELECT '{secret}' AS token, $$also {secret}$$ /* redaction-probe */")
+    try:
+        response = admin_client.get("/admin/activity/")
+        body = response.content.decode()
+        assert "redaction-probe" in body  # listed: idle in transaction
+        assert secret not in body and "&#x27;…&#x27;" in body
+        admin_client.post(f"/admin/activity/{holder.info.backend_pid}/terminate/")
+        entry = AuditLog.objects.get(action="activity.terminate")
+        assert secret not in entry.metadata["query"] and "redaction-probe" in entry.metadata["query"]
+    finally:
+        holder.close()
+
+
+def test_idle_backends_are_listed_on_request_only(admin_client):
+    with pg.connect() as idle:
+        idle.execute("SELECT 1 /* idle-probe */")
+        assert "idle-probe" not in admin_client.get("/admin/activity/").content.decode()
+        assert "idle-probe" in admin_client.get("/admin/activity/?idle=1").content.decode()
