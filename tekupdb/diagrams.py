@@ -119,9 +119,16 @@ def _layout(tables: list[Table]) -> tuple[int, int]:
         depth[name] = result
         return result
 
+    referenced = {c.target for table in tables for c in table.columns if c.target}
     columns: dict[int, list[Table]] = {}
+    loose: list[Table] = []  # no key in or out: after the rest, so arrows need not cross them
     for table in tables:
-        columns.setdefault(0 if table.external else level(table.name, frozenset()), []).append(table)
+        if not table.external and table.name not in referenced and not any(c.target for c in table.columns):
+            loose.append(table)
+        else:
+            columns.setdefault(0 if table.external else level(table.name, frozenset()), []).append(table)
+    if loose:
+        columns[max(columns, default=0) + 1] = loose
     x, width, height = MARGIN, 0, 0
     for key in sorted(columns):
         y = MARGIN
@@ -224,5 +231,11 @@ def diagram_view(request, schema: str):
     svg = render_svg(schema)
     if request.GET.get("format") == "svg":
         return HttpResponse(svg, content_type="image/svg+xml")
-    context = {**admin.site.each_context(request), "title": f"Schema {schema}", "schema": schema, "svg": svg}
+    context = {
+        **admin.site.each_context(request),
+        "title": f"Schema {schema}",
+        "schema": schema,
+        "svg": svg,
+        "is_nav_sidebar_enabled": False,  # the drawing needs the width
+    }
     return render(request, "admin/tekupdb/diagram.html", context)

@@ -30,8 +30,7 @@ READONLY_STATEMENT_TIMEOUT = "15s"
 
 # Columns no role made by db_roles may read: (app label, model, field).
 PASSWORD_COLUMNS = [("shared", "User", "password")]
-# Columns holding secrets encrypted at rest, kept from the read-only role. The one list to point at the
-# encrypted-field registry (`shared.fields.encrypted_fields()`) once it exists.
+# Columns holding secrets encrypted at rest, kept from the read-only role (read through encrypted_fields()).
 ENCRYPTED_COLUMNS = [
     ("billy", "Organization", "billy_api_key"),
     ("flow", "Webhook", "secret"),
@@ -61,9 +60,15 @@ def password_columns() -> list[tuple[str, str, str]]:
     return _columns(PASSWORD_COLUMNS)
 
 
+def encrypted_fields() -> list[tuple[str, str, str]]:
+    """(app label, model, field) of every column encrypted at rest: the one place to point at the
+    encrypted-field registry (`shared.fields.encrypted_fields()`) once it exists."""
+    return list(ENCRYPTED_COLUMNS)
+
+
 def secret_columns() -> list[tuple[str, str, str]]:
     """Every column the read-only role may not read: password hashes and encrypted secrets."""
-    return _columns(PASSWORD_COLUMNS) + _columns(ENCRYPTED_COLUMNS)
+    return _columns(PASSWORD_COLUMNS) + _columns(encrypted_fields())
 
 
 def _create_role(role: str) -> sql.Composable:
