@@ -67,6 +67,10 @@ def test_a_sql_user_runs_a_saved_query_and_exports_it(browser, live_server, sql_
     assert content == ["email,name", "analyst@tekup.dk,Analyst", "anna@tekup.dk,Anna", "bo@tekup.dk,Bo"]
     assert AuditLog.objects.filter(action="sql.run", user=sql_user).count() == 2  # the run and the export
 
+    page.click("#explain_button")
+    page.wait_for_url(f"**/admin/sql/{saved_query.pk}/explain/")
+    assert "Seq Scan on users" in page.locator("#plan").inner_text()
+
 
 def test_a_write_typed_into_the_tool_is_refused_by_the_database(browser, live_server, sql_user):
     bo = create_user(email="bo@tekup.dk", name="Bo")

@@ -165,3 +165,21 @@ def test_the_schema_browser_shows_the_six_schemas_without_withheld_columns(sql_c
     assert "is_superuser" in body  # shared.users is listed, with what may be read
     assert "django_session" not in body
     assert "billy_api_key" not in body and "billy_organization_id" in body
+
+
+def test_saved_queries_are_shared_with_every_sql_user(client, saved_query):
+    from django.contrib.auth.models import Group
+
+    from tekupdb.groups import SQL
+
+    query = saved_query("SELECT count(*) AS users FROM shared.users", title="How many users")
+    colleague = create_user(email="colleague@tekup.dk", name="Colleague", password="a-long-test-passw0rd")
+    colleague.is_staff = True
+    colleague.save()
+    colleague.groups.add(Group.objects.get(name=SQL))
+    client.force_login(colleague)
+
+    assert "How many users" in client.get("/admin/sql/").content.decode()
+    response = client.get(f"/admin/sql/{query.pk}/")
+    assert response.status_code == 200 and "How many users" in response.content.decode()
+    assert AuditLog.objects.get(action="sql.run").user == colleague
