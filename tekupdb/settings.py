@@ -229,9 +229,9 @@ TEKUPDB_HEALTH_MAX_EXPIRED_CACHE_ROWS = env.int("TEKUPDB_HEALTH_MAX_EXPIRED_CACH
 INSTALLED_APPS[INSTALLED_APPS.index("django.contrib.admin")] = "tekupdb.admin_site.TekupAdminConfig"
 
 # --- SQL tool (django-sql-explorer, mounted at /admin/sql/ behind tekupdb.sqltool's guard) ---
-# Queries run only on the read-only alias; explorer's own checks (its keyword blacklist) stay on, but the
-# role is what refuses writes. Explorer's telemetry, AI assistant, uploads and user-defined connections
-# are off: nothing leaves the server, and no one points the tool at another database.
+# Queries run only on the read-only alias: the role is what refuses writes. Explorer's telemetry, AI
+# assistant, uploads and user-defined connections are off: nothing leaves the server, and no one points
+# the tool at another database.
 EXPLORER_CONNECTIONS = {"Tekup (read-only)": READONLY_DATABASE} if READONLY_DATABASE in DATABASES else {}
 EXPLORER_DEFAULT_CONNECTION = READONLY_DATABASE
 

@@ -1,10 +1,12 @@
 """The admin's SQL tool: django-sql-explorer at /admin/sql/, behind the project's own door.
 
-Why explorer: it is maintained (releases through 2026), supports Django 5.2 and Python 3.11-3.13 (our
-suites run it on both), and brings saved queries shared between its users, paged results, CSV export,
-a schema browser and a run log. django-sql-dashboard was the other candidate: it too is built for a
-read-only PostgreSQL role, but has had no release since 2023, shows only the first rows (no paging) and
-keeps no run log.
+Why explorer: it is maintained (releases through 2026) and brings saved queries shared between its
+users, paged results, CSV export, a schema browser and a run log. Its package metadata names Django up to
+5.0 and Python up to 3.12; this project's tests run it on Django 5.2 with Python 3.11 and 3.13.
+django-sql-dashboard was the other candidate: it too is built for a read-only PostgreSQL role, but has
+had no release since 2023, shows only the first rows (no paging) and keeps no run log. Explorer's
+`ee/` folder carries a Commons Clause (no reselling it as a service); of it only the connection model
+that its core needs is used here, and the features behind it are switched off (settings).
 
 What this module adds around explorer:
 - who: superusers and members of the `sql` group (setup_groups makes it). Other staff get 403 on every
