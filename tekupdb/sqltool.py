@@ -6,7 +6,9 @@ users, paged results, CSV export, a schema browser and a run log. Its package me
 django-sql-dashboard was the other candidate: it too is built for a read-only PostgreSQL role, but has
 had no release since 2023, shows only the first rows (no paging) and keeps no run log. Explorer's
 `ee/` folder carries a Commons Clause (no reselling it as a service); of it only the connection model
-that its core needs is used here, and the features behind it are switched off (settings).
+that its core needs is used here, and the features behind it are switched off (settings). Know that
+explorer's apps.py replaces `django.db.transaction.get_connection`: for every alias in DATABASES it
+returns the same connection as Django's; only an unknown alias is looked up in explorer's table.
 
 What this module adds around explorer:
 - who: superusers and members of the `sql` group (setup_groups makes it). Other staff get 403 on every
