@@ -4,6 +4,7 @@ write), and the doors of the SQL tool, server activity and the schema diagrams."
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group
 
 from shared.models import AuditLog, User
@@ -12,7 +13,15 @@ from tekupdb.groups import SQL
 
 from .conftest import ARTIFACTS, PASSWORD
 
-pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "readonly"])
+pytestmark = [
+    pytest.mark.django_db(transaction=True, databases=["default", "readonly"]),
+    # With DATABASE_URL and no TEKUPDB_READONLY_DATABASE_URL the tool is not configured (tested below
+    # where it says so); everything else needs the read-only database.
+    pytest.mark.skipif(
+        settings.READONLY_DATABASE not in settings.DATABASES,
+        reason="no read-only database: set TEKUPDB_READONLY_DATABASE_URL",
+    ),
+]
 
 
 def log_in(browser, live_server, user):
