@@ -49,10 +49,11 @@ class TekupAdminSite(admin.AdminSite):
 
     def index(self, request, extra_context=None):
         from . import dashboard
+        from .sqltool import tool_links
 
         # The figures (sizes, versions, backup folder) need a permission of their own (auditors have it).
         board = dashboard.build_dashboard(user=request.user) if can_view_dashboard(request.user) else None
-        context = {"dashboard": board, **(extra_context or {})}
+        context = {"dashboard": board, "tekup_tools": tool_links(request.user), **(extra_context or {})}
         return super().index(request, extra_context=context)
 
 

@@ -17,6 +17,30 @@ def install_updated_at_triggers(using="default", **kwargs):
     ensure_updated_at_triggers(connections[using], tables)
 
 
+def ensure_embedded_readonly_role(using="default", **kwargs):
+    """post_migrate (embedded server only): make the SQL tool's read-only role and its grants.
+
+    On the embedded server the project owns the cluster, so `migrate` does what an operator does with
+    `db_roles --apply` elsewhere; the grants are per database, so every migrated database gets them.
+    """
+    from django.conf import settings
+    from django.db import connections
+
+    from .health import app_schemas
+    from .ops import roles
+
+    connection = connections[using]
+    if settings.READONLY_DATABASE not in settings.DATABASES or not connection.settings_dict.get(
+        "EMBEDDED_DATA_DIR"
+    ):
+        return
+    statements = roles.readonly_sql(schemas=app_schemas(), database=connection.settings_dict["NAME"])
+    with connection.cursor() as cursor:
+        raw = cursor.connection  # psycopg Composables render against the psycopg connection
+        for statement in statements:
+            cursor.execute(statement.as_string(raw))
+
+
 class TekupdbConfig(AppConfig):
     name = "tekupdb"
     verbose_name = "Tekup Database"
@@ -30,6 +54,12 @@ class TekupdbConfig(AppConfig):
         # post_migrate is sent per app with models (tekupdb has none); each pass costs two catalog queries
         # and creates only what is missing.
         post_migrate.connect(install_updated_at_triggers, dispatch_uid="tekupdb-updated-at-triggers")
+        # Once per migrate (sent after every migration has run): "shared" always has models.
+        post_migrate.connect(
+            ensure_embedded_readonly_role,
+            sender=apps.get_app_config("shared"),
+            dispatch_uid="tekupdb-embedded-readonly-role",
+        )
 
         if settings.DATABASES["default"].get("EMBEDDED_DATA_DIR"):
             from .db.embedded import exit_cleanly_on_termination

@@ -1,8 +1,9 @@
-"""The staff groups of the admin: one per schema, plus read-only auditors.
+"""The staff groups of the admin: one per schema, read-only auditors, and `sql` (the SQL tool).
 
 A schema group may add, change, delete and view every model of its schema, except audit tables,
 which it may only view (the system writes them). Auditors may view every model of the project and
-change none. `setup_groups()` is idempotent: it sets each group's permissions to exactly these, so
+change none. Membership of `sql` opens the SQL tool (tekupdb.sqltool); it carries no model permission.
+`setup_groups()` is idempotent: it sets each group's permissions to exactly these, so
 running it again after a migration adds the new models' permissions and removes stale ones.
 """
 
@@ -18,6 +19,7 @@ from django.db import transaction
 from shared.admin_base import is_audit_table
 
 AUDITORS = "auditors"
+SQL = "sql"  # the name tekupdb.sqltool.SQL_GROUP checks
 SCHEMA_GROUPS = {
     "vault editors": "vault",
     "billy operators": "billy",
@@ -58,6 +60,7 @@ def setup_groups() -> list[GroupResult]:
         create_permissions(config, verbosity=0)
     wanted = {name: schema_group_permissions(label) for name, label in SCHEMA_GROUPS.items()}
     wanted[AUDITORS] = auditor_permissions()
+    wanted[SQL] = []
     results = []
     with transaction.atomic():
         for name, permissions in wanted.items():

@@ -64,6 +64,9 @@ INSTALLED_APPS = [
     "renos",
     "crm",
     "flow",
+    "explorer",
+    "pgactivity",
+    "pglock",
 ]
 
 MIDDLEWARE = [
@@ -124,6 +127,25 @@ _database.setdefault("OPTIONS", {})["pool"] = {
     "timeout": env.float("DB_POOL_TIMEOUT", default=30.0),
 }
 DATABASES = {"default": _database}
+
+# The admin's SQL tool runs queries on this alias only, connected as the read-only role that
+# `db_roles` makes (SELECT only, read-only transactions, statement timeout): the database refuses
+# writes, not the tool. Embedded: the same server as the role `<prefix>readonly` (made by migrate);
+# otherwise TEKUPDB_READONLY_DATABASE_URL, and without it the SQL tool says it is not configured.
+# No pool and no persistent connection: a session a query changed (SET ...) is never handed on.
+TEKUPDB_ROLE_PREFIX = env.str("TEKUPDB_ROLE_PREFIX", default="tekup_")
+READONLY_DATABASE = "readonly"
+_readonly_url = env.str("TEKUPDB_READONLY_DATABASE_URL", default="")
+if EMBEDDED_DATABASE or _readonly_url:
+    if _readonly_url:
+        _readonly = env.db_url_config(_readonly_url)
+    else:
+        _readonly = {key: value for key, value in _database.items() if key != "OPTIONS"}
+        _readonly["USER"] = f"{TEKUPDB_ROLE_PREFIX}readonly"
+    _readonly.update(ENGINE="tekupdb.db.readonly", CONN_MAX_AGE=0)
+    # Tests: the same test database as default (Django then changes only NAME, never USER).
+    _readonly["TEST"] = {"MIRROR": "default"}
+    DATABASES[READONLY_DATABASE] = _readonly
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "shared.User"
@@ -219,13 +241,44 @@ TEKUPDB_PG_BIN_DIR = env.str("TEKUPDB_PG_BIN_DIR", default="")
 TEKUPDB_RESTORE_LOCK_TIMEOUT = env.str("TEKUPDB_RESTORE_LOCK_TIMEOUT", default="60s")
 # More expired billy cache rows than this means the cleanup is not running: health says unhealthy.
 TEKUPDB_HEALTH_MAX_EXPIRED_CACHE_ROWS = env.int("TEKUPDB_HEALTH_MAX_EXPIRED_CACHE_ROWS", default=10_000)
-# manage.py db_roles: one role per app schema, named <prefix><schema>.
-TEKUPDB_ROLE_PREFIX = env.str("TEKUPDB_ROLE_PREFIX", default="tekup_")
+# manage.py db_roles: one role per app schema, named <prefix><schema>; TEKUPDB_ROLE_PREFIX is read above
+# with the read-only database.
 
 # --- admin ---
 # The project's admin site (header, schemas on the index, dashboard) replaces the default one, so every
 # app's `@admin.register` lands on it.
 INSTALLED_APPS[INSTALLED_APPS.index("django.contrib.admin")] = "tekupdb.admin_site.TekupAdminConfig"
+
+# --- SQL tool (django-sql-explorer, mounted at /admin/sql/ behind tekupdb.sqltool's guard) ---
+# Queries run only on the read-only alias: the role is what refuses writes. Explorer's telemetry, AI
+# assistant, uploads and user-defined connections are off: nothing leaves the server, and no one points
+# the tool at another database.
+EXPLORER_CONNECTIONS = {"Tekup (read-only)": READONLY_DATABASE} if READONLY_DATABASE in DATABASES else {}
+EXPLORER_DEFAULT_CONNECTION = READONLY_DATABASE
+
+
+def _may_use_sql_tool(request) -> bool:
+    from tekupdb.sqltool import can_use_sql_tool
+
+    return can_use_sql_tool(request.user)
+
+
+EXPLORER_PERMISSION_VIEW = EXPLORER_PERMISSION_CHANGE = _may_use_sql_tool
+EXPLORER_PERMISSION_CONNECTIONS = lambda request: False  # noqa: E731
+# No keyword blacklist: the read-only role refuses writes and DDL, and shows the database's own error;
+# a keyword filter would only hide that (and is the kind of check a clever string gets past).
+EXPLORER_SQL_BLACKLIST = ()
+EXPLORER_ENABLE_ANONYMOUS_STATS = False
+EXPLORER_DB_CONNECTIONS_ENABLED = False
+EXPLORER_USER_UPLOADS_ENABLED = False
+EXPLORER_AI_API_KEY = None
+EXPLORER_TASKS_ENABLED = False
+EXPLORER_CHARTS_ENABLED = False
+EXPLORER_TOKEN_AUTH_ENABLED = False
+EXPLORER_DEFAULT_ROWS = 1000
+EXPLORER_SCHEMA_INCLUDE_TABLE_PREFIXES = [
+    f'{schema}"."' for schema in ("vault", "billy", "renos", "crm", "flow", "shared")
+]
 
 # --- vault ---
 # Embeddings from text (vault.embedders): "openai" calls an OpenAI-compatible /embeddings endpoint,

@@ -7,7 +7,7 @@ from django.test import Client, RequestFactory
 
 from shared.admin_base import is_audit_table
 from shared.services import create_user
-from tekupdb.groups import AUDITORS, SCHEMA_GROUPS, setup_groups
+from tekupdb.groups import AUDITORS, SCHEMA_GROUPS, SQL, setup_groups
 
 PASSWORD = "a-long-test-passw0rd"
 
@@ -35,8 +35,8 @@ def test_command_creates_each_group_and_is_idempotent(db, capsys):
     call_command("setup_groups")
 
     out = capsys.readouterr().out
-    assert "vault editors: updated" in out and "6 groups ready." in out
-    assert sorted(Group.objects.values_list("name", flat=True)) == sorted([*SCHEMA_GROUPS, AUDITORS])
+    assert "vault editors: updated" in out and "7 groups ready." in out
+    assert sorted(Group.objects.values_list("name", flat=True)) == sorted([*SCHEMA_GROUPS, AUDITORS, SQL])
 
 
 @pytest.mark.parametrize(("group_name", "app_label"), SCHEMA_GROUPS.items())

@@ -15,7 +15,7 @@ def role_prefix(settings):
     settings.TEKUPDB_ROLE_PREFIX = "tekup_test_"
     yield "tekup_test_"
     with pg.connect() as conn:
-        for schema in ("vault", "billy", "renos", "crm", "flow", "shared"):
+        for schema in ("vault", "billy", "renos", "crm", "flow", "shared", "readonly"):
             role = f"tekup_test_{schema}"
             if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role]).fetchone():
                 conn.execute(f'DROP OWNED BY "{role}"')
@@ -67,6 +67,89 @@ def test_a_schema_role_uses_its_schema_and_is_refused_elsewhere(role_prefix):
         with connection.cursor() as cursor:
             cursor.execute('DROP TABLE IF EXISTS "billy"."role_probe", "billy"."role_probe_later"')
             cursor.execute('DROP TABLE IF EXISTS "vault"."role_probe_v"')
+
+
+def _connect_as(role):
+    params = pg.connection_params()
+    params.pop("password", None)
+    params["user"] = role
+    return pg.connect(params=params)
+
+
+def test_db_roles_prints_the_readonly_role_and_column_grants(role_prefix, capsys):
+    call_command("db_roles")
+    out = capsys.readouterr().out
+    assert 'CREATE ROLE "tekup_test_readonly" LOGIN' in out
+    assert 'ALTER ROLE "tekup_test_readonly" SET default_transaction_read_only = on' in out
+    assert 'GRANT SELECT ON ALL TABLES IN SCHEMA "flow" TO "tekup_test_readonly"' in out
+    assert 'REVOKE SELECT ON "shared"."users" FROM "tekup_test_crm"' in out
+    assert 'REVOKE SELECT ON "billy"."organizations" FROM "tekup_test_readonly"' in out
+
+
+def test_no_role_reads_password_hashes_and_the_readonly_role_no_secrets(role_prefix):
+    from billy.models import Organization
+    from flow.models import Variable, Webhook, Workflow
+
+    create_user(email="hash-probe@tekup.dk", name="Hash probe", password="a-long-test-passw0rd")
+    organization = Organization.objects.create(
+        name="Org", billy_api_key="v1:x:token", billy_organization_id="o1"
+    )
+    workflow = Workflow.objects.create(name="W", owner="ops")
+    Webhook.objects.create(workflow=workflow, name="hook", url="https://example.invalid/h", secret="v1:x:s")
+    Variable.objects.create(workflow=workflow, key="k", value="v1:x:v", is_secret=True)
+    call_command("db_roles", "--apply", verbosity=0)
+    call_command("db_roles", "--apply", verbosity=0)  # idempotent: still column grants only
+
+    for schema in ("vault", "billy", "renos", "crm", "flow", "shared", "readonly"):
+        with _connect_as(f"tekup_test_{schema}") as conn:
+            assert conn.execute('SELECT email, name, is_staff FROM "shared"."users"').fetchall() == [
+                ("hash-probe@tekup.dk", "Hash probe", False)
+            ]
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute('SELECT password FROM "shared"."users"')
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute('SELECT * FROM "shared"."users"')
+    # The billy service still reads its own encrypted key (it decrypts it); the read-only role cannot.
+    with _connect_as("tekup_test_billy") as billy:
+        assert billy.execute('SELECT billy_api_key FROM "billy"."organizations"').fetchone() == (
+            "v1:x:token",
+        )
+    with _connect_as("tekup_test_readonly") as readonly:
+        assert readonly.execute('SELECT name FROM "billy"."organizations"').fetchone() == ("Org",)
+        assert readonly.execute('SELECT id FROM "billy"."organizations"').fetchone() == (organization.id,)
+        for column, table in [
+            ("billy_api_key", '"billy"."organizations"'),
+            ("secret", '"flow"."webhooks"'),
+            ("value", '"flow"."variables"'),
+        ]:
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                readonly.execute(f"SELECT {column} FROM {table}")
+        assert readonly.execute('SELECT key, is_secret FROM "flow"."variables"').fetchone() == ("k", True)
+
+
+def test_the_readonly_role_reads_every_table_and_writes_nothing(role_prefix):
+    from tekupdb.health import model_tables
+
+    call_command("db_roles", "--apply", verbosity=0)
+    with _connect_as("tekup_test_readonly") as readonly:
+        assert readonly.execute("SHOW statement_timeout").fetchone() == ("15s",)
+        assert readonly.execute("SHOW default_transaction_read_only").fetchone() == ("on",)
+        app_tables = [(s, t) for (s, t) in model_tables() if s != "public"]
+        assert len(app_tables) > 40
+        for schema, table in app_tables:
+            readonly.execute(f'SELECT count(*) FROM "{schema}"."{table}"')
+        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+            readonly.execute('INSERT INTO "crm"."metrics" (date, metric, value) VALUES (now(), \'m\', 1)')
+        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+            readonly.execute('CREATE TABLE "crm"."readonly_probe" (id int)')
+        # Even with read-only transactions switched off by the session, it holds no write privilege.
+        readonly.execute("SET default_transaction_read_only = off")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            readonly.execute('DELETE FROM "crm"."metrics"')
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            readonly.execute('CREATE TABLE "crm"."readonly_probe" (id int)')
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            readonly.execute("SELECT * FROM public.django_session")
 
 
 def test_db_roles_as_a_process(manage, role_prefix):

@@ -1,4 +1,7 @@
-"""Per-schema PostgreSQL roles for sibling services: read-write on their schema, read-only on shared.
+"""PostgreSQL roles: one per app schema for sibling services (read-write on their schema, read-only on
+shared), and `<prefix>readonly` for the admin's SQL tool (SELECT on the six schemas, read-only
+transactions, 15 s statement timeout). No role may read the password hashes; the read-only role may not
+read the encrypted secrets either (column-level grants, see tekupdb.ops.roles).
 
 Without --apply the SQL is printed for review (or for a DBA to run); with --apply it runs in one
 transaction. Roles are created with LOGIN but no password: set one with ALTER ROLE ... PASSWORD.
@@ -12,7 +15,11 @@ from tekupdb.ops import pg, roles
 
 
 class Command(BaseCommand):
-    help = "Print (or --apply) one role per app schema: read-write on its schema, read-only on shared."
+    help = (
+        "Print (or --apply) one role per app schema (read-write on its schema, read-only on shared) and "
+        "the read-only role of the SQL tool over every app schema. --schema limits the per-schema roles. "
+        "Exit codes: 0 done, 1 unknown schema or the roles could not be applied."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--apply", action="store_true", help="Create the roles and grants now.")
@@ -28,12 +35,13 @@ class Command(BaseCommand):
             raise CommandError(f"Not an app schema: {', '.join(unknown)} (known: {', '.join(known)}).")
         with pg.connect(connect_timeout=10) as conn:
             if not options["apply"]:
-                self.stdout.write(
-                    roles.render(roles.roles_sql(schemas=schemas, database=conn.info.dbname), conn)
-                )
+                database = conn.info.dbname
+                statements = roles.roles_sql(schemas=schemas, database=database)
+                statements += roles.readonly_sql(schemas=known, database=database)
+                self.stdout.write(roles.render(statements, conn))
                 return
             try:
-                created = roles.apply_roles(conn, schemas=schemas)
+                created = roles.apply_roles(conn, schemas=schemas, readonly_schemas=known)
             except Exception as exc:
                 raise CommandError(f"Could not apply the roles: {exc}") from exc
         connection.close()
