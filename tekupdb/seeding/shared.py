@@ -14,7 +14,8 @@ from shared.models import AuditLog, User
 
 from .base import SeedContext, load, stable_id
 
-DEMO_DOMAIN = "demo.tekup.dk"
+# RFC 2606 reserves example.com: no demo address can reach anyone.
+DEMO_DOMAIN = "demo.tekup.example.com"
 ACTIONS = [
     ("login", "user"),
     ("update", "customer"),
@@ -36,7 +37,9 @@ def _slug(text: str) -> str:
         .replace("-", ".")
     )
     ascii_text = unicodedata.normalize("NFKD", ascii_text).encode("ascii", "ignore").decode()
-    return "".join(ch for ch in ascii_text if ch.isalnum() or ch == ".")
+    ascii_text = "".join(ch for ch in ascii_text if ch.isalnum() or ch == ".")
+    # "Dr. Daniel" would give "dr..daniel": EmailValidator refuses empty labels in the local part.
+    return ".".join(part for part in ascii_text.split(".") if part)
 
 
 def user_email(index: int, name: str) -> str:
