@@ -7,16 +7,20 @@ Every app's admin subclasses these, so that project-wide admin behaviour lives i
 - big tables: the paginator never counts a whole table, the changelist skips Django's second
   full count, plain-column list filters take their choices from PostgreSQL's statistics, and foreign
   keys shown in `list_display` are fetched in the same query (no N+1);
-- audit tables (`…"."audit_logs`) and any admin with `read_only = True` can be viewed, never edited.
+- audit tables (`…"."audit_logs`) and any admin with `read_only = True` can be viewed, never edited;
+- every changelist exports to CSV or Excel, filters and search applied (shared.admin_export), and a
+  malformed filter in the address shows the list unfiltered with a message instead of an error page.
 """
 
 from __future__ import annotations
 
-from django.contrib import admin
-from django.contrib.admin.views.main import ChangeList
+from django.contrib import admin, messages
+from django.contrib.admin.views.main import ERROR_FLAG, ChangeList
 from django.db import models, router, transaction
+from django.http import HttpResponseRedirect
+from django.urls import path, reverse
 
-from . import admin_audit
+from . import admin_audit, admin_export
 from .admin_filters import EstimatedValuesFieldListFilter
 from .paginator import EXACT_COUNT_BELOW, EstimatedCountPaginator, table_row_estimate
 
@@ -77,6 +81,40 @@ class TekupModelAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return self._writable() and super().has_delete_permission(request, obj)
+
+    # --- the changelist: export, and malformed filters -----------------------------------------------
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        export = path(
+            "export/<str:fmt>/",
+            self.admin_site.admin_view(self.export_view),
+            name="{}_{}_export".format(*info),
+        )
+        return [export, *super().get_urls()]
+
+    def export_view(self, request, fmt):
+        return admin_export.export_view(self, request, fmt)
+
+    def changelist_view(self, request, extra_context=None):
+        query = f"?{request.GET.urlencode()}" if request.GET else ""
+        info = self.opts.app_label, self.opts.model_name
+        exports = {
+            fmt: reverse(f"{self.admin_site.name}:{info[0]}_{info[1]}_export", args=[fmt]) + query
+            for fmt in admin_export.FORMATS
+        }
+        context = {"export_urls": exports, **(extra_context or {})}
+        response = super().changelist_view(request, context)
+        # Django answers a filter it cannot apply with a redirect to "?e=1" and a bare "Database error"
+        # page; staff get the list unfiltered and told why.
+        if isinstance(response, HttpResponseRedirect) and response.url == f"{request.path}?{ERROR_FLAG}=1":
+            messages.warning(
+                request,
+                f"The filter in the address ({request.GET.urlencode()[:200]}) was not understood: "
+                "showing the list unfiltered.",
+            )
+            return HttpResponseRedirect(request.path)
+        return response
 
     # --- big tables ---------------------------------------------------------------------------------
 
