@@ -74,7 +74,10 @@ def formatted_column(field):
         return formatting.format_value(kind, value, currency=currency)
 
     show.__name__ = field.name  # keeps Django's "field-<name>" CSS class of the column
-    show.short_description = capfirst(field.verbose_name)
+    label = str(field.verbose_name)
+    if kind == "ms" and label.endswith(" ms"):
+        label = label[: -len(" ms")]  # the values carry their unit ("28,9 s")
+    show.short_description = capfirst(label)
     show.admin_order_field = field.name
     return show
 
