@@ -1,11 +1,8 @@
 """Each app's main changelists at 1,400 px, on the demo data: the key columns fit the page (no table wider
 than the window), a screenshot of each for people to look at."""
 
-import pytest
+from .conftest import ARTIFACTS, WIDTH
 
-from .conftest import ARTIFACTS
-
-WIDTH = 1400
 MAIN_CHANGELISTS = [
     "vault/document",
     "vault/syncstatus",
@@ -35,15 +32,6 @@ KEY_COLUMNS = {
     "crm/deal": ["Stage", "Status", "Value", "Company"],
     "flow/execution": ["Status", "Duration", "Workflow"],
 }
-
-
-@pytest.fixture
-def demo_page(page):
-    from tekupdb.seeding import run_seed
-
-    run_seed(size="small")
-    page.set_viewport_size({"width": WIDTH, "height": 900})
-    return page
 
 
 def test_main_changelists_fit_1400_px(demo_page):
