@@ -110,3 +110,23 @@ def test_a_malformed_filter_shows_the_list_unfiltered_with_a_message(admin_clien
         assert "was not understood" in page
     export = admin_client.get(f"{DEALS}export/csv/?{query}")
     assert export.status_code in (200, 302)
+
+
+def test_a_field_marked_encrypted_is_never_exported(admin_client, monkeypatch):
+    """shared.fields marks encrypted columns with `encrypted = True`: export leaves any such field out."""
+    from crm.models import Company
+
+    CompanyFactory(vat_number="DK12345678")
+    monkeypatch.setattr(Company._meta.get_field("vat_number"), "encrypted", True, raising=False)
+    response = admin_client.get("/admin/crm/company/export/csv/")
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert "vat_number" not in next(csv.reader(io.StringIO(text))) and "DK12345678" not in text
+
+
+def test_an_excel_export_longer_than_a_sheet_is_refused_with_a_message(admin_client, monkeypatch):
+    monkeypatch.setattr("shared.admin_export.EXCEL_MAX_ROWS", 2)
+    for _ in range(3):
+        DealFactory()
+    response = admin_client.get(f"{DEALS}export/xlsx/", {"status__exact": "open"}, follow=True)
+    assert response.redirect_chain[-1][0] == f"{DEALS}?status__exact=open"
+    assert "Excel holds at most 2 rows" in response.content.decode()
