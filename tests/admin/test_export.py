@@ -105,8 +105,8 @@ def test_a_malformed_filter_shows_the_list_unfiltered_with_a_message(admin_clien
     assert response.status_code == 200
     page = response.content.decode()
     assert "Synlig" in page
-    if response.redirect_chain:
-        assert response.redirect_chain[-1][0] == DEALS
+    if query != "o=99":  # an unknown sort column is ignored by Django itself, without a message
+        assert response.redirect_chain == [(DEALS, 302)]
         assert "was not understood" in page
     export = admin_client.get(f"{DEALS}export/csv/?{query}")
     assert export.status_code in (200, 302)
