@@ -330,7 +330,9 @@ class UsageMetricAdmin(TekupModelAdmin):
     def chart_view(self, request):
         if not self.has_view_permission(request):
             raise PermissionDenied
-        form = UsageChartForm(request.GET or None, initial={"days": 30})
+        # A link that names only the organization (its change page's "Calls per day") charts 30 days.
+        data = {"days": "30", **request.GET.dict()} if request.GET else None
+        form = UsageChartForm(data, initial={"days": 30})
         chart = days = None
         if form.is_valid():
             days = services.get_daily_calls(

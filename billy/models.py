@@ -261,4 +261,4 @@ class RateLimit(TekupModel):
         indexes = [models.Index(fields=["window_start"], name="billy_rate_limits_start_idx")]
 
     def __str__(self):
-        return f"{self.endpoint} @ {self.window_start:%Y-%m-%d %H:%M}"
+        return f"{self.endpoint} @ {timezone.localtime(self.window_start):%Y-%m-%d %H:%M}"

@@ -113,7 +113,7 @@ class Execution(TekupModel):
         ]
 
     def __str__(self):
-        return f"{self.started_at:%Y-%m-%d %H:%M:%S} · {self.status}"
+        return f"{timezone.localtime(self.started_at):%Y-%m-%d %H:%M:%S} · {self.status}"
 
 
 class ExecutionStepStatus(models.TextChoices):

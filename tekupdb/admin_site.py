@@ -38,6 +38,9 @@ class TekupAdminSite(admin.AdminSite):
     site_title = "Tekup Database"
     index_title = "Schemas"
     index_template = "admin/tekupdb/index.html"
+    site_url = None  # no public site: Django's "View site" link would lead to a 404
+    # The app list stays on the index; the changelists need the width for their columns (1,400 px).
+    enable_nav_sidebar = False
 
     def get_app_list(self, request, app_label=None):
         app_list = super().get_app_list(request, app_label)

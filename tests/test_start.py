@@ -100,3 +100,24 @@ def test_concurrent_starts_create_one_superuser_and_agree_on_its_password(data_d
     assert User.objects.get().check_password(password)
     assert sum(login.created for login in logins) == 1
     assert all(password in login.message for login in logins)
+
+
+def _listening_socket():
+    import socket
+
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen()
+    return busy
+
+
+def test_start_on_a_busy_port_names_it_and_how_to_choose_another(db, data_dir):
+    from django.core.management.base import CommandError
+
+    with _listening_socket() as busy:
+        port = busy.getsockname()[1]
+        out = io.StringIO()
+        with pytest.raises(CommandError, match=f"Port {port} on 127.0.0.1 is already in use") as caught:
+            call_command("start", f"127.0.0.1:{port}", "--no-seed", stdout=out)
+    assert f"manage.py start 127.0.0.1:{port + 1}" in str(caught.value)
+    assert "Serving" not in out.getvalue() and "migrated" not in out.getvalue()

@@ -28,11 +28,10 @@ class BreakInline(TekupTabularInline):
 class BookingAdmin(TekupModelAdmin):
     list_display = [
         "scheduled_at",
-        "customer",
-        "lead",
-        "service_type",
         "status",
         "timer_status",
+        "customer",
+        "service_type",
         "estimated_duration",
         "actual_duration",
         "time_variance",

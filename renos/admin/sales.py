@@ -11,11 +11,9 @@ from ..models import Customer, Lead, Quote
 class CustomerAdmin(TekupModelAdmin):
     list_display = [
         "name",
-        "email",
-        "phone",
-        "company_name",
         "status",
-        "total_leads",
+        "email",
+        "company_name",
         "total_bookings",
         "total_revenue",
         "last_contact_at",
@@ -43,17 +41,16 @@ class QuoteInline(TekupTabularInline):
 
 @admin.register(Lead)
 class LeadAdmin(TekupModelAdmin):
+    # Status and priority first: what staff sort and act on (1,400 px shows every column).
     list_display = [
         "__str__",
-        "email",
-        "phone",
-        "source",
-        "task_type",
         "status",
         "priority",
         "score",
         "estimated_value",
         "customer",
+        "source",
+        "email",
         "created_at",
     ]
     list_filter = ["status", "priority", "source", "task_type"]

@@ -1,6 +1,7 @@
 """Chat, e-mail and escalations: how customers and leads talk to RenOS."""
 
 from django.db import models
+from django.utils import timezone
 
 from shared.models import TekupModel, choices_check
 
@@ -18,7 +19,8 @@ class ChatSession(TekupModel):
         ordering = ["-created_at"]
 
     def __str__(self):
-        return f"Chat {self.channel or ''} {self.created_at:%Y-%m-%d %H:%M}".replace("  ", " ")
+        opened = timezone.localtime(self.created_at)
+        return f"Chat {self.channel or ''} {opened:%Y-%m-%d %H:%M}".replace("  ", " ")
 
 
 class ChatMessageRole(models.TextChoices):
@@ -119,7 +121,7 @@ class EmailIngestRun(TekupModel):
         constraints = [choices_check("email_ingest_runs", "status", EmailIngestRunStatus)]
 
     def __str__(self):
-        return f"Ingest {self.started_at:%Y-%m-%d %H:%M} ({self.status})"
+        return f"Ingest {timezone.localtime(self.started_at):%Y-%m-%d %H:%M} ({self.status})"
 
 
 class EmailThread(TekupModel):

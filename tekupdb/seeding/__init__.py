@@ -1,8 +1,9 @@
 """Demo data for every app that has models: deterministic, idempotent, and fast to load.
 
 - Deterministic: every app draws from its own `random.Random` and Faker (locale da_DK) seeded from
-  `--random-seed` and the app's name, and timestamps are laid out from a fixed date, so the same
-  seed gives the same rows on any machine.
+  `--random-seed` and the app's name, and timestamps are laid out around the seed's `now` (the
+  current hour unless `--now` says otherwise): a year of history behind it, two weeks of bookings
+  ahead, timers running and usage counted in its hour. The same seed and `now` give the same rows.
 - Idempotent: primary keys are uuid5 of the row's natural key (an email, an invoice number, an index
   within the seed), and rows go in with `INSERT ... ON CONFLICT DO NOTHING`: running it twice adds
   nothing the second time.
@@ -16,12 +17,13 @@ seeded only when it has models, in dependency order (shared first).
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 from dataclasses import dataclass
 
 from django.apps import apps as django_apps
 
-from .base import SeedContext
+from .base import SeedContext, anchor
 
 SIZES = ("small", "medium", "large")
 # shared first: the other apps refer to its users; otherwise independent.
@@ -61,8 +63,13 @@ def run_seed(
     reset: bool = False,
     random_seed: int = 0,
     progress=None,
+    now: dt.datetime | None = None,
 ) -> list[SeedResult]:
-    """Seed the chosen apps (default: every seedable app); with `reset`, empty their demo data first."""
+    """Seed the chosen apps (default: every seedable app); with `reset`, empty their demo data first.
+
+    `now` (timezone-aware; default the current hour) is the moment the demo data is laid out around.
+    """
+    now = anchor(now)
     if size not in SIZES:
         raise ValueError(f"Unknown size {size!r}: choose one of {', '.join(SIZES)}.")
     available = seedable_apps()
@@ -75,11 +82,11 @@ def run_seed(
     if reset:
         for label in reversed(chosen):
             _module(label).reset(
-                SeedContext(app=label, size=size, random_seed=random_seed, progress=progress)
+                SeedContext(app=label, size=size, random_seed=random_seed, progress=progress, now=now)
             )
     results = []
     for label in chosen:
-        ctx = SeedContext(app=label, size=size, random_seed=random_seed, progress=progress)
+        ctx = SeedContext(app=label, size=size, random_seed=random_seed, progress=progress, now=now)
         _module(label).seed(ctx)
         results.append(SeedResult(app=label, inserted=dict(ctx.inserted)))
     return results

@@ -12,14 +12,13 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 from django.db.backends.utils import split_identifier
+from django.utils import timezone
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from shared.audit import summarised_audit
 
 NAMESPACE = uuid.UUID("6f1d3c52-7a4b-5e0f-9a61-2b8c4d7e9f10")
-# Demo data is laid out before this moment, so the same seed gives the same timestamps anywhere.
-EPOCH = dt.datetime(2025, 6, 1, 8, 0, tzinfo=dt.UTC)
 BATCH = 10_000
 
 
@@ -29,10 +28,15 @@ class SeedContext:
     size: str
     random_seed: int
     progress: Callable[[str, int, int], None] | None = None
+    # The moment the demo data is laid out around: history before it, bookings and schedules after it.
+    # It defaults to the current hour, so the dashboard's "last 24 hours" and "today" are full on the
+    # day of seeding; the same seed and the same `now` give the same rows.
+    now: dt.datetime | None = None
     inserted: dict[str, int] = field(default_factory=dict)
     loaded: dict[str, int] = field(default_factory=dict)  # rows sent, for progress
 
     def __post_init__(self):
+        self.now = anchor(self.now)
         self.rng = random.Random(f"{self.random_seed}:{self.app}")
         from faker import Faker
 
@@ -41,16 +45,24 @@ class SeedContext:
 
     @property
     def today(self) -> dt.datetime:
-        """Midnight UTC today: for data that must be current (cache expiry), yet stable within a day."""
-        now = dt.datetime.now(dt.UTC)
-        return now.replace(hour=0, minute=0, second=0, microsecond=0)
+        """Midnight UTC of the seed's day."""
+        return self.now.replace(hour=0, minute=0, second=0, microsecond=0)
 
     def pick(self, small: int, medium: int, large: int) -> int:
         return {"small": small, "medium": medium, "large": large}[self.size]
 
     def moment(self, *, days_back: float = 365) -> dt.datetime:
-        """A deterministic time within `days_back` days before EPOCH."""
-        return EPOCH - dt.timedelta(seconds=int(self.rng.random() * days_back * 86400))
+        """A deterministic time within `days_back` days before the seed's `now`."""
+        return self.now - dt.timedelta(seconds=int(self.rng.random() * days_back * 86400))
+
+
+def anchor(now: dt.datetime | None) -> dt.datetime:
+    """The seed's `now` in UTC, whole hours (the current hour when not given): usage rows are hourly."""
+    if now is None:
+        now = timezone.now()
+    if now.tzinfo is None:
+        raise ValueError(f"The seed's moment must carry a time zone: {now.isoformat()}.")
+    return now.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
 
 
 def stable_id(*parts) -> uuid.UUID:

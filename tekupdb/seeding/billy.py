@@ -15,7 +15,8 @@ from decimal import Decimal
 from billy import models
 from shared import crypto
 
-from .base import EPOCH, SeedContext, load, stable_id, truncate_app
+from .base import SeedContext, load, stable_id, truncate_app
+from .shared import _slug
 
 TOOLS = [
     "list_invoices",
@@ -29,6 +30,8 @@ TOOLS = [
 ]
 ENDPOINTS = ["/v2/invoices", "/v2/contacts", "/v2/products", "/v2/bankPayments"]
 ROLES = ["admin", "user", "user", "user", "readonly"]
+# RFC 2606: a reserved domain, so no demo address can reach anyone.
+DEMO_MAIL_DOMAIN = "billy.example.com"
 
 
 def organization_ids(ctx: SeedContext) -> list:
@@ -59,7 +62,7 @@ def seed(ctx: SeedContext) -> None:
     users = []
     for org_index, org_id in enumerate(orgs):
         for index in range(4):
-            email = f"{ctx.faker.user_name()}.{org_index}.{index}@{ctx.faker.free_email_domain()}"
+            email = f"{_slug(ctx.faker.user_name())}.{org_index}.{index}@{DEMO_MAIL_DOMAIN}"
             users.append(
                 {
                     "id": stable_id("billy.users", org_id, email),
@@ -96,7 +99,7 @@ def _cache_rows(ctx, orgs, per_org, kind):
     for org_id in orgs:
         for index in range(per_org):
             billy_id = f"{kind}-{index:06d}"
-            cached_at = ctx.today - dt.timedelta(minutes=ctx.rng.randrange(0, 50))
+            cached_at = ctx.now - dt.timedelta(minutes=ctx.rng.randrange(0, 50))
             # A tenth expired yesterday: work for the cleanup; the rest are good for the day.
             expires_at = (
                 cached_at - dt.timedelta(hours=12) if index % 10 == 9 else cached_at + dt.timedelta(days=2)
@@ -156,40 +159,41 @@ def _audit_rows(ctx, orgs, users, count):
 
 def _usage_rows(ctx, orgs, days):
     rng = ctx.rng
-    first_day = EPOCH.date() - dt.timedelta(days=days)
-    for day in range(days):
-        date = first_day + dt.timedelta(days=day)
+    # The `days * 24` UTC hours (billy.services.usage_slot) up to and including the seed's current hour.
+    first_slot = ctx.now - dt.timedelta(hours=days * 24 - 1)
+    for slot in range(days * 24):
+        moment = first_slot + dt.timedelta(hours=slot)
+        date, hour = moment.date(), moment.hour
         for org_id in orgs:
-            for hour in range(24):
-                for tool in TOOLS:
-                    calls = rng.randrange(1, 60)
-                    errors = calls // 20 if rng.random() < 0.3 else 0
-                    duration_sum = float(calls * rng.randrange(80, 900))
-                    lookups = calls
-                    hits = rng.randrange(0, lookups + 1)
-                    yield {
-                        "id": stable_id("billy.usage_metrics", org_id, date, hour, tool),
-                        "organization": org_id,
-                        "date": date,
-                        "hour": hour,
-                        "tool_name": tool,
-                        "call_count": calls,
-                        "success_count": calls - errors,
-                        "error_count": errors,
-                        "avg_duration_ms": duration_sum / calls,
-                        "cache_hit_rate": (Decimal(100 * hits) / lookups).quantize(Decimal("0.01")),
-                        "duration_sum_ms": duration_sum,
-                        "duration_count": calls,
-                        "cache_hits": hits,
-                        "cache_lookups": lookups,
-                    }
+            for tool in TOOLS:
+                calls = rng.randrange(1, 60)
+                errors = calls // 20 if rng.random() < 0.3 else 0
+                duration_sum = float(calls * rng.randrange(80, 900))
+                lookups = calls
+                hits = rng.randrange(0, lookups + 1)
+                yield {
+                    "id": stable_id("billy.usage_metrics", org_id, date, hour, tool),
+                    "organization": org_id,
+                    "date": date,
+                    "hour": hour,
+                    "tool_name": tool,
+                    "call_count": calls,
+                    "success_count": calls - errors,
+                    "error_count": errors,
+                    "avg_duration_ms": duration_sum / calls,
+                    "cache_hit_rate": (Decimal(100 * hits) / lookups).quantize(Decimal("0.01")),
+                    "duration_sum_ms": duration_sum,
+                    "duration_count": calls,
+                    "cache_hits": hits,
+                    "cache_lookups": lookups,
+                }
 
 
 def _rate_limit_rows(ctx, orgs, count):
     for index in range(count):
         org_id = orgs[index % len(orgs)]
         endpoint = ENDPOINTS[(index // len(orgs)) % len(ENDPOINTS)]
-        start = EPOCH - dt.timedelta(minutes=index)
+        start = ctx.now - dt.timedelta(minutes=index)
         yield {
             "id": stable_id("billy.rate_limits", org_id, endpoint, start),
             "organization": org_id,

@@ -21,10 +21,10 @@ from decimal import Decimal
 from crm import models
 from crm.services import CONTACT_ACTIVITY_TYPES, line_total
 
-from .base import EPOCH, SeedContext, load, stable_id, truncate_app
+from .base import SeedContext, load, stable_id, truncate_app
 from .shared import _slug, demo_users
 
-CONTACT_DOMAIN = "crm.demo.tekup.dk"
+CONTACT_DOMAIN = "crm.example.org"
 INDUSTRIES = [
     "Ejendomsadministration",
     "Hotel og restaurant",
@@ -100,7 +100,7 @@ def seed(ctx: SeedContext) -> None:
     companies = []
     for index in range(ctx.pick(10, 300, 4_000)):
         name = faker.company()
-        domain = f"{_slug(name).replace('.', '')}.dk"
+        domain = f"{_slug(name).replace('.', '')}.example"  # RFC 2606's reserved top-level domain
         cvr = f"{rng.randrange(10_000_000, 99_999_999)}"
         companies.append(
             _stamp(
@@ -160,7 +160,7 @@ def seed(ctx: SeedContext) -> None:
                     "source": rng.choice(["website", "henvisning", "messe", "telefon", "linkedin"]),
                     "owner": company["owner"] if company else rng.choice(staff),
                     "last_contact_at": None,
-                    "next_follow_up": EPOCH + dt.timedelta(days=rng.randrange(1, 45))
+                    "next_follow_up": ctx.now + dt.timedelta(days=rng.randrange(1, 45))
                     if rng.random() < 0.4
                     else None,
                     "notes": None,
@@ -209,7 +209,7 @@ def seed(ctx: SeedContext) -> None:
         )
         status = models.Deal.status_for_stage(stage)
         closed = status != models.Deal.Status.OPEN
-        close_date = min(created + dt.timedelta(days=rng.randrange(7, 90)), EPOCH).date()
+        close_date = min(created + dt.timedelta(days=rng.randrange(7, 90)), ctx.now).date()
         low, high = PROBABILITY.get(stage, (0, 0))
         deals.append(
             _stamp(
@@ -315,7 +315,7 @@ def seed(ctx: SeedContext) -> None:
                     "thread_id": f"crm-thread-{contact['id'].hex[:12]}",
                     "sent_at": sent,
                 },
-                sent or EPOCH - dt.timedelta(hours=rng.randrange(1, 72)),
+                sent or ctx.now - dt.timedelta(hours=rng.randrange(1, 72)),
             )
         )
 
@@ -323,17 +323,17 @@ def seed(ctx: SeedContext) -> None:
     for index in range(ctx.pick(20, 600, 8_000)):
         contact = rng.choice(contacts)
         company = contact["_company"]
-        due = EPOCH + dt.timedelta(days=rng.randrange(-60, 30), hours=rng.randrange(0, 8))
+        due = ctx.now + dt.timedelta(days=rng.randrange(-60, 30), hours=rng.randrange(0, 8))
         status = (
             _weighted(ctx, {"done": 6, "cancelled": 1, "todo": 1, "in_progress": 1})
-            if due < EPOCH
+            if due < ctx.now
             else _weighted(ctx, {"todo": 3, "in_progress": 1})
         )
         title = rng.choice(TASK_TITLES).format(
             name=f"{contact['first_name']} {contact['last_name']}",
             company=company["name"] if company else "kunden",
         )
-        created = min(due - dt.timedelta(days=rng.randrange(1, 20)), EPOCH)
+        created = min(due - dt.timedelta(days=rng.randrange(1, 20)), ctx.now)
         tasks.append(
             _stamp(
                 {
@@ -345,7 +345,7 @@ def seed(ctx: SeedContext) -> None:
                     "status": status,
                     "priority": _weighted(ctx, {"low": 2, "medium": 5, "high": 2, "urgent": 1}),
                     "due_date": due,
-                    "completed_at": min(due, EPOCH) - dt.timedelta(hours=rng.randrange(0, 48))
+                    "completed_at": min(due, ctx.now) - dt.timedelta(hours=rng.randrange(0, 48))
                     if status == "done"
                     else None,
                 },
@@ -368,9 +368,9 @@ def seed(ctx: SeedContext) -> None:
 
 
 def _metrics(ctx, contacts, deals, activities) -> list[dict]:
-    """Daily figures computed from the seeded rows, for the last N days before EPOCH."""
+    """Daily figures computed from the seeded rows, for the last N days before the seed's now."""
     days = ctx.pick(30, 180, 365)
-    first = EPOCH.date() - dt.timedelta(days=days)
+    first = ctx.now.date() - dt.timedelta(days=days)
     figures: dict[tuple, float] = defaultdict(float)
     for contact in contacts:
         figures[contact["created_at"].date(), "new_contacts"] += 1

@@ -24,7 +24,7 @@ from flow import models
 from flow.services import next_run_after, stored_variable_value
 from shared import crypto
 
-from .base import EPOCH, SeedContext, load, stable_id, truncate_app
+from .base import SeedContext, load, stable_id, truncate_app
 from .crm import owners
 from .shared import _slug
 
@@ -209,7 +209,7 @@ def workflows(ctx: SeedContext, staff: list[str]) -> list[dict]:
                 "_steps": steps,
                 "_timing": timing,
             },
-            EPOCH - dt.timedelta(seconds=int((120 + rng.random() * 280) * 86400)),
+            ctx.now - dt.timedelta(seconds=int((120 + rng.random() * 280) * 86400)),
         )
         if is_template:
             templates[number] = workflow_id
@@ -227,7 +227,7 @@ def executions(ctx: SeedContext, workflow_rows: list[dict]):
         execution_id = stable_id("flow.executions", ctx.random_seed, index)
         if workflow["status"] == "active" and rng.random() < 0.04:
             status = "running"
-            started = EPOCH - dt.timedelta(seconds=rng.randrange(5, 600))
+            started = ctx.now - dt.timedelta(seconds=rng.randrange(5, 600))
         else:
             status = _weighted(ctx, {"completed": 85, "failed": 12, "cancelled": 3})
             started = max(ctx.moment(days_back=90), workflow["created_at"] + dt.timedelta(days=1))
@@ -481,9 +481,9 @@ def integrations(ctx: SeedContext, staff: list[str]) -> list[dict]:
                     "last_error": ERRORS.get(kind, "Timeout efter 10 s") if status == "error" else None,
                     "owner": rng.choice(staff),
                     "usage_count": used,
-                    "last_used_at": EPOCH - dt.timedelta(minutes=rng.randrange(1, 5_000)) if used else None,
+                    "last_used_at": ctx.now - dt.timedelta(minutes=rng.randrange(1, 5_000)) if used else None,
                 },
-                EPOCH - dt.timedelta(days=300 + index),
+                ctx.now - dt.timedelta(days=300 + index),
             )
         )
     return rows
@@ -492,7 +492,7 @@ def integrations(ctx: SeedContext, staff: list[str]) -> list[dict]:
 def variables(ctx: SeedContext, workflow_rows: list[dict]) -> list[dict]:
     rng = ctx.rng
     rows = []
-    at = EPOCH - dt.timedelta(days=400)
+    at = ctx.now - dt.timedelta(days=400)
     for key, kind, value, secret, description in GLOBAL_VARIABLES:
         rows.append(
             _stamp(

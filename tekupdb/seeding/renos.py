@@ -1,4 +1,4 @@
-"""Seed the renos schema: a cleaning company's year, laid out in the twelve months before EPOCH.
+"""Seed the renos schema: a cleaning company's year, laid out in the twelve months before the seed's now.
 
 Customers, leads (some quoted, some booked), bookings of existing customers with their work timer and
 breaks, cleaning plans with tasks and the bookings that carried them out, invoices with lines, e-mail
@@ -34,12 +34,14 @@ from django.db import connection, transaction
 from renos import models
 from renos.models.bookings import minutes_between
 
-from .base import EPOCH, SeedContext, load, stable_id, table_of, truncate_app
+from .base import SeedContext, load, stable_id, table_of, truncate_app
 from .shared import _slug
 
 CENT = Decimal("0.01")
 VAT_RATE = Decimal("25.00")
-CUSTOMER_DOMAIN = "kunde.demo.tekup.dk"
+CUSTOMER_DOMAIN = "kunde.example.com"
+# Leads who are not yet customers write from addresses on the other reserved domains (RFC 2606).
+LEAD_DOMAINS = ["example.net", "example.org"]
 COMPANY_MAIL = "info@rendetalje.dk"
 AI_MODEL = "gemini-2.0-flash"
 
@@ -178,7 +180,7 @@ class _Renos:
             name = self.faker.name()
             email = f"{_slug(name)}.{index}@{CUSTOMER_DOMAIN}"
             business = rng.random() < 0.25
-            created = EPOCH - dt.timedelta(seconds=int((400 + rng.random() * 400) * 86400))
+            created = self.ctx.now - dt.timedelta(seconds=int((400 + rng.random() * 400) * 86400))
             status = _weighted(ctx, {"active": 88, "inactive": 9, "archived": 3})
             tags = ["erhverv" if business else "privat"] + (["fast"] if rng.random() < 0.5 else [])
             rows.append(
@@ -217,7 +219,7 @@ class _Renos:
                 plan = _weighted(ctx, {"book": 7, "quoted": 1, "lost": 1, "contacted": 1})
             else:
                 name = self.faker.name()
-                email = f"{_slug(name)}{rng.randrange(1, 99)}@{self.faker.free_email_domain()}"
+                email = f"{_slug(name)}{rng.randrange(1, 99)}@{rng.choice(LEAD_DOMAINS)}"
                 phone = self.faker.phone_number()
                 address = self.faker.address().replace("\n", ", ")
                 plan = _weighted(
@@ -332,7 +334,7 @@ class _Renos:
         for index in range(ctx.pick(30, 1_100, 12_000)):
             customer = rng.choice(customers)
             service = rng.choice(self.services)
-            at = self._work_hours(EPOCH - dt.timedelta(days=rng.random() * 395 - 30))
+            at = self._work_hours(self.ctx.now - dt.timedelta(days=rng.random() * 395 - 30))
             bookings.append(
                 self._booking(
                     key=("customer", ctx.random_seed, index),
@@ -345,7 +347,28 @@ class _Renos:
                     breaks=breaks,
                 )
             )
-        # A few jobs are under way right now (at EPOCH): the timer runs or is on a break.
+        # Today and the next two weeks are busy: the calendar staff open first.
+        for index in range(ctx.pick(24, 150, 1_500)):
+            customer = rng.choice(customers)
+            service = rng.choice(self.services)
+            at = self._work_hours(ctx.now + dt.timedelta(days=rng.randrange(0, 15)))
+            bookings.append(
+                self._booking(
+                    key=("upcoming", ctx.random_seed, index),
+                    customer=customer,
+                    lead=None,
+                    quote=None,
+                    service=service,
+                    scheduled_at=at,
+                    estimated=service["duration"],
+                    breaks=breaks,
+                )
+            )
+        # Jobs that began too recently to be finished are under way (the timer runs or is on a break),
+        # and so are a few that were due later: nothing is still "scheduled" in the past.
+        for booking in bookings:
+            if booking.pop("_started"):
+                self._under_way(booking, breaks)
         for booking in bookings[-max(2, len(bookings) // 50) :]:
             if booking["status"] in ("scheduled", "confirmed") and booking["lead"] is None:
                 self._under_way(booking, breaks)
@@ -360,13 +383,15 @@ class _Renos:
     def _booking(self, *, key, customer, lead, quote, service, scheduled_at, estimated, breaks) -> dict:
         rng = self.rng
         booking_id = stable_id("renos.bookings", *key)
-        created = min(scheduled_at - dt.timedelta(days=rng.randrange(1, 14)), EPOCH)
+        created = min(scheduled_at - dt.timedelta(days=rng.randrange(1, 14)), self.ctx.now)
         if lead is not None:
             created = max(created, quote["created_at"] + dt.timedelta(minutes=30))
-        if scheduled_at > EPOCH:
-            status = rng.choice(["scheduled", "confirmed"])
-        elif scheduled_at > EPOCH - dt.timedelta(days=1):
-            status = "confirmed"
+        # The longest a job can take (see _complete) plus its breaks: one begun since then is not done.
+        started = scheduled_at + dt.timedelta(minutes=estimated * 1.3 + 90) > self.ctx.now
+        if scheduled_at > self.ctx.now:
+            status, started = rng.choice(["scheduled", "confirmed"]), False
+        elif started:
+            status = "confirmed"  # _under_way starts its timer
         else:
             status = _weighted(self.ctx, {"completed": 90, "cancelled": 6, "no_show": 2})
         booking = _stamp(
@@ -395,6 +420,7 @@ class _Renos:
                 "_customer": customer,
                 "_service": service,
                 "_rate": quote["hourly_rate"] if quote else service["price"],
+                "_started": started,
             },
             created,
         )
@@ -442,7 +468,7 @@ class _Renos:
         )
 
     def _under_way(self, booking: dict, breaks: list[dict]) -> None:
-        start = EPOCH - dt.timedelta(minutes=self.rng.randrange(30, 150))
+        start = self.ctx.now - dt.timedelta(minutes=self.rng.randrange(30, 150))
         booking["created_at"] = booking["updated_at"] = min(
             booking["created_at"], start - dt.timedelta(days=1)
         )
@@ -457,7 +483,7 @@ class _Renos:
         )
         if self.rng.random() < 0.5:
             # On a break: exactly one open break (the database allows no second one).
-            breaks.append(self._break(booking, 0, EPOCH - dt.timedelta(minutes=10), None))
+            breaks.append(self._break(booking, 0, self.ctx.now - dt.timedelta(minutes=10), None))
             booking["timer_status"] = "on_break"
 
     def _break(self, booking: dict, number: int, start: dt.datetime, end: dt.datetime | None) -> dict:
@@ -583,7 +609,7 @@ class _Renos:
             drafts.append((ctx.moment(days_back=360), None, rng.choice(customers)))
         invoices, lines = [], []
         for index, (issued, booking, customer) in enumerate(drafts):
-            issued = min(issued, EPOCH)
+            issued = min(issued, self.ctx.now)
             invoice_id = stable_id("renos.invoices", ctx.random_seed, index)
             items = self._lines(booking)
             invoice_lines = []
@@ -689,11 +715,11 @@ class _Renos:
         return items
 
     def _settle(self, invoice: dict, issued: dt.datetime) -> None:
-        """Status, payment and Billy fields, as the invoice's life up to EPOCH would have left them."""
+        """Status, payment and Billy fields, as the invoice's life up to the seed's now left them."""
         rng = self.rng
-        if EPOCH - issued < dt.timedelta(days=2) and rng.random() < 0.6:
+        if self.ctx.now - issued < dt.timedelta(days=2) and rng.random() < 0.6:
             return  # still a draft
-        sent = min(issued + dt.timedelta(minutes=rng.randrange(5, 240)), EPOCH)
+        sent = min(issued + dt.timedelta(minutes=rng.randrange(5, 240)), self.ctx.now)
         invoice.update(
             status="sent",
             sent_at=sent,
@@ -703,7 +729,7 @@ class _Renos:
         roll = rng.random()
         if roll < 0.04:
             invoice["status"] = "cancelled"
-        elif invoice["due_date"] >= EPOCH.date():
+        elif invoice["due_date"] >= self.ctx.now.date():
             if roll >= 0.5:  # paid before it was due; the rest are sent and not yet due
                 self._paid(invoice, sent, invoice["total"])
         elif roll < 0.12:
@@ -711,7 +737,7 @@ class _Renos:
             reminder = dt.datetime.combine(
                 invoice["due_date"] + dt.timedelta(days=3), dt.time(9), tzinfo=dt.UTC
             )
-            invoice["reminder_sent_at"] = min(reminder, EPOCH)
+            invoice["reminder_sent_at"] = min(reminder, self.ctx.now)
         elif roll < 0.17:
             self._paid(invoice, sent, _money(invoice["total"] * Decimal(rng.randrange(20, 80)) / 100))
         else:
@@ -730,7 +756,7 @@ class _Renos:
         invoice.update(
             status="paid" if amount == invoice["total"] else "partially_paid",
             paid_amount=amount,
-            paid_at=min(sent + dt.timedelta(seconds=int(rng.uniform(0.2, 20) * 86400)), EPOCH),
+            paid_at=min(sent + dt.timedelta(seconds=int(rng.uniform(0.2, 20) * 86400)), self.ctx.now),
             payment_method=method,
             payment_ref=reference,
         )
@@ -982,9 +1008,9 @@ class _Renos:
     # --- operations ---------------------------------------------------------------------------------
 
     def analytics(self, leads, bookings, invoices) -> list[dict]:
-        """Daily figures computed from the seeded rows (the last N days before EPOCH)."""
+        """Daily figures computed from the seeded rows (the last N days before the seed's now)."""
         days = self.ctx.pick(30, 180, 365)
-        first = EPOCH.date() - dt.timedelta(days=days)
+        first = self.ctx.now.date() - dt.timedelta(days=days)
         figures: dict[tuple, Decimal] = defaultdict(Decimal)
         for lead in leads:
             figures[lead["created_at"].date(), "leads_created"] += 1
@@ -1066,7 +1092,7 @@ class _Renos:
         ctx, rng = self.ctx, self.rng
         rows = []
         for months_back in range(ctx.pick(2, 12, 24)):
-            at = EPOCH - dt.timedelta(days=30 * months_back + 1)
+            at = self.ctx.now - dt.timedelta(days=30 * months_back + 1)
             for competitor in COMPETITORS:
                 base = Decimal(rng.randrange(299, 399))
                 rows.append(
@@ -1091,7 +1117,7 @@ class _Renos:
         return rows
 
     def catalogue(self) -> tuple[list[dict], list[dict]]:
-        at = EPOCH - dt.timedelta(days=800)
+        at = self.ctx.now - dt.timedelta(days=800)
         services = [
             _stamp(
                 {
@@ -1159,7 +1185,7 @@ def _raise_counters(ctx: SeedContext, invoices: list[dict]) -> None:
     inserted = 0
     with transaction.atomic(), connection.cursor() as cursor:
         for year, number in sorted(highest.items()):
-            at = dt.datetime(year, 12, 31, 23, 0, tzinfo=dt.UTC) if year < EPOCH.year else EPOCH
+            at = dt.datetime(year, 12, 31, 23, 0, tzinfo=dt.UTC) if year < ctx.now.year else ctx.now
             cursor.execute(
                 f"""
                 INSERT INTO "{schema}"."{table}" AS counter (id, year, last_number, created_at, updated_at)
@@ -1230,7 +1256,7 @@ def seed(ctx: SeedContext) -> None:
 def _ingest_runs(ctx: SeedContext) -> list[dict]:
     rows = []
     for offset in range(ctx.pick(7, 90, 365)):
-        started = (EPOCH - dt.timedelta(days=offset)).replace(hour=5, minute=0)
+        started = (ctx.now - dt.timedelta(days=offset)).replace(hour=5, minute=0)
         failed = ctx.rng.random() < 0.03
         new = ctx.rng.randrange(0, 25)
         updated = ctx.rng.randrange(0, 40)

@@ -21,6 +21,7 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-results" / "e2e"  # gitignored
 PASSWORD = "a-long-e2e-passw0rd"
+WIDTH = 1400  # the screen staff use: every page must fit it
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -63,3 +64,13 @@ def page(browser, live_server, superuser):
     page.wait_for_url(f"{live_server.url}/admin/")
     yield page
     context.close()
+
+
+@pytest.fixture
+def demo_page(page):
+    """The logged-in page at 1,400 px over the demo data of `seed --size small`."""
+    from tekupdb.seeding import run_seed
+
+    run_seed(size="small")
+    page.set_viewport_size({"width": WIDTH, "height": 900})
+    return page

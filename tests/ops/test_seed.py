@@ -1,3 +1,4 @@
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -34,15 +35,19 @@ def _table_digests() -> dict[str, tuple[int, str]]:
     return digests
 
 
+# One moment for the tests that compare two runs (the default, the current hour, could turn between them).
+NOW = dt.datetime(2026, 12, 1, 10, 0, tzinfo=dt.UTC)
+
+
 def test_small_seed_fills_every_seedable_app_and_twice_adds_nothing(db, capsys):
-    call_command("seed")
+    call_command("seed", "--now", NOW.isoformat())
     first = _table_digests()
     assert "shared" in seedable_apps()
     assert first["shared.users"][0] == 10 and first["shared.audit_logs"][0] == 50
     assert all(count > 0 for count, _ in first.values()), first
     out = capsys.readouterr().out
     assert "Seeded shared" in out
-    call_command("seed")
+    call_command("seed", "--now", NOW.isoformat())
     assert _table_digests() == first
     assert " 0 new rows" in capsys.readouterr().out
     # The seed's writes are audited one entry per statement, not one per seeded row.
@@ -52,12 +57,12 @@ def test_small_seed_fills_every_seedable_app_and_twice_adds_nothing(db, capsys):
 
 def test_the_seed_is_deterministic_and_reset_keeps_real_accounts(db):
     create_user(email="admin@tekup.dk", name="Admin", is_staff=True)
-    run_seed(size="small", random_seed=7)
+    run_seed(size="small", now=NOW, random_seed=7)
     first = _table_digests()
-    run_seed(size="small", random_seed=7, reset=True)
+    run_seed(size="small", now=NOW, random_seed=7, reset=True)
     assert _table_digests() == first
     assert User.objects.filter(email="admin@tekup.dk").exists()
-    run_seed(size="small", random_seed=8, reset=True)
+    run_seed(size="small", now=NOW, random_seed=8, reset=True)
     assert _table_digests()["shared.users"] != first["shared.users"]
     assert User.objects.filter(email="admin@tekup.dk").exists()
 
@@ -65,7 +70,7 @@ def test_the_seed_is_deterministic_and_reset_keeps_real_accounts(db):
 def test_seeded_relations_are_consistent(db):
     run_seed(size="small", apps=["shared"])
     assert not AuditLog.objects.filter(metadata__seed=True, actor_id__isnull=True).exists()
-    assert User.objects.filter(email__endswith="@demo.tekup.dk", is_staff=True).exists()
+    assert User.objects.filter(email__endswith="@demo.tekup.example.com", is_staff=True).exists()
 
 
 def test_seed_refuses_unknown_apps_and_sizes(db):
@@ -77,11 +82,11 @@ def test_seed_refuses_unknown_apps_and_sizes(db):
 
 @pytest.mark.django_db(transaction=True)
 def test_seed_as_a_process_is_fast_and_idempotent(manage):
-    result = manage("seed", "--size", "small")
+    result = manage("seed", "--size", "small", "--now", NOW.isoformat())
     assert result.returncode == 0, result.stderr
     assert "Seeded" in result.stdout
     first = _table_digests()
-    result = manage("seed", "--size", "small")
+    result = manage("seed", "--size", "small", "--now", NOW.isoformat())
     assert result.returncode == 0 and " 0 new rows" in result.stdout
     assert _table_digests() == first
 
@@ -106,20 +111,20 @@ def _check_deferred_foreign_keys() -> None:
 
 
 def test_renos_crm_flow_seed_is_deterministic_and_twice_adds_nothing(db):
-    first_run = run_seed(size="small", apps=APPS, random_seed=11)
+    first_run = run_seed(size="small", apps=APPS, now=NOW, random_seed=11)
     assert [result.app for result in first_run] == ["crm", "renos", "flow"]
     assert all(sum(result.inserted.values()) > 0 for result in first_run)
     first = {key: value for key, value in _table_digests().items() if key.split(".")[0] in APPS}
     assert all(count > 0 for count, _ in first.values()), first
 
-    second_run = run_seed(size="small", apps=APPS, random_seed=11)
+    second_run = run_seed(size="small", apps=APPS, now=NOW, random_seed=11)
     assert {result.app: sum(result.inserted.values()) for result in second_run} == dict.fromkeys(APPS, 0)
     assert {key: value for key, value in _table_digests().items() if key in first} == first
 
     # The same seed into emptied tables gives the same content; another seed gives other content.
-    run_seed(size="small", apps=APPS, random_seed=11, reset=True)
+    run_seed(size="small", apps=APPS, now=NOW, random_seed=11, reset=True)
     assert {key: value for key, value in _table_digests().items() if key in first} == first
-    run_seed(size="small", apps=APPS, random_seed=12, reset=True)
+    run_seed(size="small", apps=APPS, now=NOW, random_seed=12, reset=True)
     other = _table_digests()
     assert other["renos.customers"] != first["renos.customers"]
     assert other["crm.contacts"] != first["crm.contacts"]
@@ -222,7 +227,7 @@ def test_create_invoice_continues_after_the_seeded_numbers(db, monkeypatch):
     assert InvoiceCounter.objects.get(year=2025).last_number == top
 
     # The next invoice of 2025 follows the seeded ones; seeding again lowers nothing and adds nothing.
-    customer = Customer.objects.filter(email__endswith="@kunde.demo.tekup.dk").first()
+    customer = Customer.objects.filter(email__endswith="@kunde.example.com").first()
     following = services.create_invoice(
         customer=customer, lines=[{"description": "Vinduespudsning", "quantity": 2, "unit_price": "299.00"}]
     )
@@ -317,3 +322,67 @@ def test_vault_seed_in_chunks_smaller_than_an_embedding_batch_keeps_every_embedd
     run_seed(size="small", apps=["vault"])
 
     assert Document.objects.count() == Embedding.objects.count() == 50
+
+
+# --- demo data around the day it is seeded ---------------------------------------------------------
+
+
+def test_every_seeded_email_is_valid_and_on_a_reserved_domain(db):
+    """Every EmailField of every model holds an address that EmailValidator accepts (so saving a seeded
+    record unchanged works) on an RFC 2606 domain (so no demo address can reach anyone)."""
+    from django.apps import apps
+    from django.core.validators import validate_email
+    from django.db import models
+
+    run_seed(size="small", now=NOW)
+    reserved = ("example.com", "example.net", "example.org", ".example")
+    checked = 0
+    for model in apps.get_models():
+        for field in model._meta.concrete_fields:
+            if not isinstance(field, models.EmailField):
+                continue
+            for address in model._default_manager.exclude(**{f"{field.name}__isnull": True}).values_list(
+                field.name, flat=True
+            ):
+                validate_email(address)
+                domain = address.rsplit("@", 1)[1]
+                assert domain.endswith(reserved), f"{model.__name__}.{field.name}: {address}"
+                checked += 1
+    # billy users, crm companies and contacts, shared users: every EmailField with seeded rows.
+    assert checked > 100
+
+
+def test_seeded_data_is_laid_out_around_the_seed_moment(db):
+    """The last 24 hours and the next two weeks are busy and statuses agree with time."""
+    from billy.models import UsageMetric
+    from flow.models import Execution
+    from renos.models import Booking
+
+    run_seed(size="small", apps=["renos", "billy", "flow"], now=NOW)
+    day = dt.timedelta(days=1)
+    # Nothing is still scheduled (or merely confirmed) in the past; every past job has an outcome.
+    assert not Booking.objects.filter(scheduled_at__lt=NOW, status__in=["scheduled", "confirmed"]).exists()
+    assert not Booking.objects.filter(status="completed", actual_end_time__gt=NOW).exists()
+    # Today's work is under way, the next two weeks hold bookings on most working days.
+    running = Booking.objects.filter(status="in_progress", timer_status__in=["running", "on_break"])
+    assert running.exists()
+    assert all(NOW - day < booking.actual_start_time < NOW for booking in running)
+    upcoming = Booking.objects.filter(scheduled_at__gte=NOW, scheduled_at__lt=NOW + 14 * day)
+    assert upcoming.count() >= 10
+    assert len({booking.scheduled_at.date() for booking in upcoming}) >= 7
+    # History reaches back about a year.
+    oldest = Booking.objects.order_by("scheduled_at").first().scheduled_at
+    assert NOW - 400 * day < oldest < NOW - 300 * day
+    # Usage is counted in the seed's own hour, and no later.
+    assert UsageMetric.objects.filter(date=NOW.date(), hour=NOW.hour).exists()
+    assert not UsageMetric.objects.filter(date__gt=NOW.date()).exists()
+    assert not UsageMetric.objects.filter(date=NOW.date(), hour__gt=NOW.hour).exists()
+    # A running execution started minutes ago; finished ones finished before the seed's moment.
+    assert all(NOW - day < run.started_at <= NOW for run in Execution.objects.filter(status="running"))
+    assert not Execution.objects.filter(completed_at__gt=NOW).exists()
+    assert Execution.objects.filter(started_at__gt=NOW - day).exists()
+
+
+def test_seed_refuses_a_moment_that_is_no_date(db):
+    with pytest.raises(CommandError, match="not an ISO date and time"):
+        call_command("seed", "--now", "tomorrow")

@@ -1,0 +1,90 @@
+"""Danish notation of money, durations and percentages in the admin's lists."""
+
+from decimal import Decimal
+
+import pytest
+
+from shared import formatting
+from shared.formatting import NO_BREAK
+
+
+def _plain(text: str) -> str:
+    return text.replace(NO_BREAK, " ")
+
+
+@pytest.mark.parametrize(
+    ("value", "currency", "expected"),
+    [
+        (Decimal("1234.56"), "DKK", "1.234,56 kr."),
+        (Decimal("0.5"), None, "0,50 kr."),
+        (Decimal("98000"), "DKK", "98.000,00 kr."),
+        (Decimal("1234567.891"), "EUR", "1.234.567,89 EUR"),
+        (Decimal("-45.5"), "dkk", "-45,50 kr."),
+    ],
+)
+def test_money(value, currency, expected):
+    assert _plain(formatting.money(value, currency)) == expected
+
+
+@pytest.mark.parametrize(
+    ("function", "value", "expected"),
+    [
+        (formatting.duration_minutes, 462, "7 h 42 min"),
+        (formatting.duration_minutes, 120, "2 h"),
+        (formatting.duration_minutes, 42, "42 min"),
+        (formatting.duration_ms, 850, "850 ms"),
+        (formatting.duration_ms, 28946.222222222223, "28,9 s"),
+        (formatting.duration_ms, 192_000, "3 min 12 s"),
+        (formatting.duration_ms, 27_720_000, "7 h 42 min"),
+    ],
+)
+def test_durations(function, value, expected):
+    assert _plain(function(value)) == expected
+
+
+def test_signed_variance_and_percentages():
+    assert _plain(formatting.duration_minutes(-75, signed=True)) == "-1 h 15 min"
+    assert _plain(formatting.duration_minutes(12, signed=True)) == "+12 min"
+    assert _plain(formatting.percent(Decimal("42.49"))) == "42 %"
+    assert _plain(formatting.percent(Decimal("0.955"), ratio=True)) == "96 %"
+
+
+def test_column_kinds_follow_the_data_model():
+    from billy.models import UsageMetric
+    from crm.models import Deal
+    from flow.models import Workflow
+    from renos.models import Booking, Invoice
+
+    kinds = {
+        (Invoice, "total"): "money",
+        (Deal, "value"): "money",
+        (Deal, "probability"): "percent",
+        (UsageMetric, "cache_hit_rate"): "percent",
+        (UsageMetric, "avg_duration_ms"): "ms",
+        (Workflow, "avg_duration_ms"): "ms",
+        (Booking, "estimated_duration"): "minutes",
+        (Booking, "time_variance"): "variance",
+        (Booking, "efficiency_score"): "ratio",
+        (Booking, "status"): None,
+        (Invoice, "invoice_number"): None,
+    }
+    for (model, name), kind in kinds.items():
+        assert formatting.column_kind(model._meta.get_field(name)) == kind, (model, name)
+
+
+def test_changelists_show_danish_money_and_durations(admin_client):
+    from crm.factories import DealFactory
+
+    DealFactory(title="Stor aftale", value=Decimal("1234.56"), currency="DKK")
+    DealFactory(title="Euro-aftale", value=Decimal("98000.00"), currency="EUR")
+    page = admin_client.get("/admin/crm/deal/").content.decode().replace(NO_BREAK, " ").replace("&nbsp;", " ")
+    assert "1.234,56 kr." in page and "98.000,00 EUR" in page
+
+
+def test_short_text_fields_get_one_line_inputs(admin_client):
+    from renos.factories import BookingFactory
+
+    booking = BookingFactory()
+    page = admin_client.get(f"/admin/renos/booking/{booking.pk}/change/").content.decode()
+    assert '<input type="text" name="calendar_link"' in page
+    assert '<textarea name="notes"' in page
