@@ -27,8 +27,8 @@ from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.utils import timezone
