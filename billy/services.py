@@ -113,7 +113,7 @@ def _positive_timedelta(field: str, value: Any) -> timedelta:
 def _api_key(value: Any) -> str:
     # The messages never repeat the value: it may be a real key typed into the wrong field. The general
     # text rules (no NUL, no lone surrogate) come first, then the key's own (shared.crypto).
-    value = v.text(value, name="billy_api_key", max_length=8192)
+    value = v.text(value, name="billy_api_key", max_length=8192, strip=False)
     value = crypto.validate_secret(value, name="billy_api_key")
     if any(ch.isspace() for ch in value):
         raise ValidationError({"billy_api_key": "billy_api_key must be one word, without spaces."})
@@ -354,7 +354,7 @@ _MIN_CONTAINED_SECRET = 8
 REDACTED = "[redacted]"
 
 
-def is_secret_name(name: str) -> bool:
+def _is_secret_name(name: str) -> bool:
     """Whether a parameter or field called `name` holds a secret (case and separator insensitive)."""
     words = _WORD.findall(_CAMEL_BOUNDARY.sub(r"\1 \2", name).lower())
     if not words:
@@ -394,7 +394,7 @@ def _redact(value: Any, *, secrets: frozenset[str] = frozenset()) -> Any:
     are walked to any depth. A new structure is returned; `value` is not changed."""
     if isinstance(value, Mapping):
         return {
-            key: REDACTED if isinstance(key, str) and is_secret_name(key) else _redact(item, secrets=secrets)
+            key: REDACTED if isinstance(key, str) and _is_secret_name(key) else _redact(item, secrets=secrets)
             for key, item in value.items()
         }
     if isinstance(value, list | tuple):

@@ -233,8 +233,13 @@ def inject_actor(execute, sql, params, many, context):
 
 
 def install_actor_wrapper(sender=None, connection=None, **kwargs) -> None:
-    """connection_created: every connection of the project carries the actor to the triggers."""
-    if connection is not None and inject_actor not in connection.execute_wrappers:
+    """connection_created: every connection of the project that may write carries the actor to the
+    triggers. A backend with `carries_audit_actor = False` is left alone: the SQL tool's read-only alias
+    (tekupdb.db.readonly) writes nothing, and what is typed into the tool must reach the server as typed,
+    one statement, so that the server itself refuses a write ("read-only transaction")."""
+    if connection is None or not getattr(connection, "carries_audit_actor", True):
+        return
+    if inject_actor not in connection.execute_wrappers:
         connection.execute_wrappers.append(inject_actor)
 
 

@@ -126,12 +126,15 @@ def audit_trail(*, instance=None, model=None, pk=None, limit: int = 100) -> list
     """
     if instance is not None:
         if model is not None or pk is not None:
-            raise ValidationError("Give either an instance or a model and a primary key, not both.")
+            raise ValidationError(
+                {"instance": "Give either an instance or a model and a primary key, not both."}
+            )
         if not isinstance(instance, models.Model) or instance.pk is None:
             raise ValidationError({"instance": "instance must be a saved model instance."})
         model, pk = type(instance), instance.pk
     if model is None or pk is None:
-        raise ValidationError("audit_trail needs an instance, or a model and a primary key.")
+        missing = "model" if model is None else "pk"
+        raise ValidationError({missing: "audit_trail needs an instance, or a model and a primary key."})
     if not (isinstance(model, type) and issubclass(model, models.Model)) or '"."' not in model._meta.db_table:
         raise ValidationError({"model": "model must be a model of one of the six schemas."})
     if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= 10_000:

@@ -221,19 +221,27 @@ def test_create_schema_is_reversible(db):
 
 
 def test_migrate_fake_initial_accepts_existing_schema_tables(db):
-    # Forget that shared (and admin, which depends on it) were migrated; their tables stay.
+    # Forget that shared was migrated, and every migration that depends on it (admin, explorer, the
+    # later migrations of the schema apps); their tables stay.
+    from django.db.migrations.loader import MigrationLoader
+
     recorder = MigrationRecorder(connection)
-    # explorer depends on the user model too, but its later migrations cannot run twice: it is
-    # forgotten while shared is faked, then recorded as applied again.
-    explorer = list(recorder.migration_qs.filter(app="explorer").values_list("name", flat=True))
-    recorder.migration_qs.filter(app__in=["shared", "admin", "explorer"]).delete()
-    # The later migrations that depend on shared's (the audit triggers) are forgotten with it: they are
-    # not initial, so after the fake-initial of shared they are recorded as they are (--fake).
-    recorder.migration_qs.filter(name__endswith="_audit_triggers").delete()
+    graph = MigrationLoader(connection).graph
+    forgotten, todo = set(), [graph.node_map[("shared", "0001_initial")]]
+    while todo:  # shared 0001 and everything that depends on it, directly or not
+        node = todo.pop()
+        if node.key not in forgotten:
+            forgotten.add(node.key)
+            todo.extend(node.children)
+    for app, name in forgotten:
+        recorder.migration_qs.filter(app=app, name=name).delete()
+    # explorer's migrations cannot run twice: recorded as applied again once shared is faked.
+    explorer = [name for app, name in forgotten if app == "explorer"]
 
     call_command("migrate", "shared", "0001", fake_initial=True, verbosity=0)
     for name in explorer:
         recorder.record_applied("explorer", name)
+    # The rest are recorded as they are (--fake): not initial, and their tables and triggers exist.
     call_command("migrate", fake=True, verbosity=0)
 
     assert recorder.migration_qs.filter(app="shared", name="0001_initial").exists()

@@ -36,7 +36,7 @@ def test_rotate_billy_keys_is_an_alias_that_rotates_every_encrypted_column(db, s
     assert "the-plaintext-key" not in output
     settings.TEKUPDB_ENCRYPTION_KEYS = [NEW_KEY]
     assert get_api_key(organization=organization) == "the-plaintext-key"
-    assert webhook_secret(Webhook.objects.get(pk=webhook.pk)) == "hook-secret"
+    assert webhook_secret(webhook=Webhook.objects.get(pk=webhook.pk)) == "hook-secret"
 
 
 def test_rotate_billy_keys_fails_when_a_token_cannot_be_opened(db, settings):

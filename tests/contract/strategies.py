@@ -369,7 +369,7 @@ def _(w):
 
 @spec("shared.services.user_by_email")
 def _(w):
-    return {"email": st.just(w.user.email) | EMAIL}
+    return {"email": st.just(w.user).map(lambda user: user.email) | EMAIL}
 
 
 @spec("shared.services.audit_trail")
@@ -410,11 +410,6 @@ def _(w):
 @spec("billy.services.get_api_key")
 def _(w):
     return {"organization": st.just(w.organization)}
-
-
-@spec("billy.services.reencrypt_api_keys")
-def _(w):
-    return {"dry_run": st.booleans()}
 
 
 def _cache_set(w):

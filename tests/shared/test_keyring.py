@@ -47,8 +47,8 @@ def secrets_under_old_key(settings):
 def assert_every_secret_readable(first, second, hook, token, plain):
     assert get_api_key(organization=first) == SECRETS["billy-one"]
     assert get_api_key(organization=second) == SECRETS["billy-two"]
-    assert flow.webhook_secret(Webhook.objects.get(pk=hook.pk)) == SECRETS["hook"]
-    assert flow.variable_value(Variable.objects.get(pk=token.pk)) == "smtp-pw-55"
+    assert flow.webhook_secret(webhook=Webhook.objects.get(pk=hook.pk)) == SECRETS["hook"]
+    assert flow.variable_value(variable=Variable.objects.get(pk=token.pk)) == "smtp-pw-55"
     # A plain variable is no secret, even when its text starts like a token: rotation leaves it alone.
     assert Variable.objects.get(pk=plain.pk).value == "v1:looks-like-a-token"
 

@@ -83,7 +83,8 @@ def test_cancel_stops_the_waiting_query_and_is_audited(admin_client, admin_user,
     thread.join(timeout=10)
     assert isinstance(outcome.get("error"), psycopg.errors.QueryCanceled)
     entry = AuditLog.objects.get(action="activity.cancel")
-    assert entry.user == admin_user and entry.resource_id == str(waiter_pid)
+    assert entry.actor_id == admin_user.pk and entry.actor == admin_user.email
+    assert entry.resource_id == str(waiter_pid)
     assert "activity-probe" in entry.metadata["query"] and entry.metadata["delivered"] is True
 
 

@@ -32,7 +32,8 @@ def test_a_saved_query_runs_as_the_readonly_role_and_is_audited(sql_client, sql_
     body = response.content.decode()
     assert "sql@tekup.dk" in body and "tekup_readonly" in body
     [run] = runs()
-    assert run.user == sql_user and run.resource_id == str(query.pk)
+    assert run.actor_id == sql_user.pk and run.actor == sql_user.email
+    assert run.resource_id == str(query.pk)
     assert run.metadata["sql"] == query.sql
     assert run.metadata["rows"] == 1 and run.metadata["error"] is None
     assert run.metadata["duration_ms"] >= 0
@@ -181,4 +182,18 @@ def test_saved_queries_are_shared_with_every_sql_user(client, saved_query):
     assert "How many users" in client.get("/admin/sql/").content.decode()
     response = client.get(f"/admin/sql/{query.pk}/")
     assert response.status_code == 200 and "How many users" in response.content.decode()
-    assert AuditLog.objects.get(action="sql.run").user == colleague
+    assert AuditLog.objects.get(action="sql.run").actor_id == colleague.pk
+
+
+def test_the_readonly_alias_does_not_carry_the_audit_actor():
+    # shared.audit puts set_config() in front of writes on every connection that may write; on the
+    # read-only alias that would make a typed write two statements, refused for that and not as a write.
+    from django.db import connections
+
+    from shared.audit import inject_actor
+
+    readonly, default = connections[settings.READONLY_DATABASE], connections["default"]
+    readonly.ensure_connection()
+    default.ensure_connection()
+    assert inject_actor not in readonly.execute_wrappers
+    assert inject_actor in default.execute_wrappers

@@ -75,6 +75,9 @@ class DatabaseIntrospection(SchemaIntrospection):
 
 class DatabaseWrapper(base.DatabaseWrapper):
     introspection_class = DatabaseIntrospection
+    # The role writes nothing, so there is no actor to hand to the audit triggers: shared.audit's execute
+    # wrapper (which would put a set_config() in front of a write) is not installed on this alias.
+    carries_audit_actor = False
 
     def get_connection_params(self):
         params = super().get_connection_params()
