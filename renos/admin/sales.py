@@ -1,9 +1,11 @@
 """Admin of customers, leads and quotes."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 
+from shared import admin_audit
 from shared.admin_base import TekupModelAdmin, TekupTabularInline
 
+from .. import services
 from ..models import Customer, Lead, Quote
 
 
@@ -24,6 +26,7 @@ class CustomerAdmin(TekupModelAdmin):
     search_fields = ["name", "email", "phone", "company_name", "address"]
     date_hierarchy = "created_at"
     readonly_fields = ["total_leads", "total_bookings", "total_revenue", "created_at", "updated_at"]
+    actions = ["anonymise"]
     fieldsets = [
         (None, {"fields": ["name", "email", "phone", "address", "company_name", "status", "tags", "notes"]}),
         (
@@ -32,6 +35,25 @@ class CustomerAdmin(TekupModelAdmin):
         ),
         ("Dates", {"fields": ["created_at", "updated_at"]}),
     ]
+
+    @admin.action(
+        permissions=["change"],
+        description="Anonymise (name, e-mail, phone, address replaced; invoices keep what was issued)",
+    )
+    def anonymise(self, request, queryset):
+        count = 0
+        for customer in queryset:
+            before = {name: getattr(customer, name) for name in services.ANONYMISED_FIELDS}
+            services.anonymise_customer(customer=customer)
+            # The admin's own audit trail (shared.audit_logs) records the change like an edit; the
+            # personal data that was removed is not copied into the log, only that it changed.
+            changes = {
+                name: {"before": "(removed)" if before[name] else None, "after": getattr(customer, name)}
+                for name in services.ANONYMISED_FIELDS
+            }
+            admin_audit.record(user=request.user, action="anonymise", obj=customer, changes=changes)
+            count += 1
+        self.message_user(request, f"Anonymised {count} customer(s).", messages.SUCCESS)
 
 
 class QuoteInline(TekupTabularInline):
