@@ -310,12 +310,12 @@ def _column(fld, name: str, source_type: str, nullable: bool, rounded: list[str]
         remote = fld.remote_field.model if fld.remote_field else fld.model
         uuid_of = source_table_of(remote)[1] if not fld.primary_key else source_table_of(fld.model)[1]
         stage = "uuid"
-    elif base in ("varchar", "char", "inet", "text") or base.startswith("varchar"):
+    elif target_type.endswith("[]"):
+        stage = "text[]"  # assigned to varchar(n)[] element by element: too long is refused, not cut
+    elif base in ("varchar", "char", "inet", "text"):
         stage = "text"
         if base == "inet":
             insert = f"{insert}::inet"
-    elif target_type.endswith("[]"):
-        stage = "text[]"
     elif base in ("smallint", "integer", "bigint", "serial", "bigserial"):
         stage = "bigint"  # a value too large for the column is refused per row, not at the source
     elif base == "vector":
