@@ -137,3 +137,41 @@ def test_django_deletes_still_cascade_and_set_null():
     assert not CachedInvoice.objects.filter(organization_id=organization.pk).exists()
     assert Lead.objects.get(pk=lead.pk).customer_id is None
     assert not DealProduct.objects.filter(deal_id=deal.pk).exists()
+
+
+def _with_on_delete(field, on_delete):
+    from django.db import models
+
+    _, _, args, kwargs = field.deconstruct()
+    kwargs.update(on_delete=on_delete, to=field.remote_field.model)
+    clone = models.ForeignKey(*args, **kwargs)
+    clone.set_attributes_from_name(field.name)
+    clone.model = field.model
+    return clone
+
+
+def test_a_migration_that_changes_on_delete_re_creates_the_constraint_with_the_new_action():
+    from django.db import models
+
+    field = Invoice._meta.get_field("customer")
+    cascade = _with_on_delete(field, models.CASCADE)
+
+    with connection.schema_editor() as editor:
+        editor.alter_field(Invoice, field, cascade)
+    assert database_actions()[('renos"."invoices', "customer_id")] == "c"
+
+    with connection.schema_editor() as editor:
+        editor.alter_field(Invoice, cascade, field)
+    assert database_actions()[('renos"."invoices', "customer_id")] == "r"
+
+
+def test_a_foreign_key_added_to_an_existing_table_gets_its_action():
+    from django.db import models
+
+    field = models.ForeignKey(Customer, null=True, on_delete=models.SET_NULL)
+    field.set_attributes_from_name("second_customer")
+    field.model = Lead
+
+    with connection.schema_editor() as editor:
+        editor.add_field(Lead, field)
+    assert database_actions()[('renos"."leads', "second_customer_id")] == "n"
