@@ -3,8 +3,8 @@
 Builds a Prisma-built source database from the seed-era fixture (`../shared/fixtures/prisma/`) holding
 100,000 vault documents with 1536-d embeddings plus 200,000 renos and crm rows (customers, leads,
 crm contacts and deals, with cuid ids, floats of three decimals, naive timestamps), then:
-- ours: `manage.py import_prisma --source …` as a child process into a freshly migrated database (its
-  peak resident memory is the child's maxrss);
+- ours: the `import_prisma` command in a child process into a freshly migrated database (its peak
+  resident memory is the child's own VmHWM);
 - raw: the same rows, as they ended up here, copied with binary `COPY … TO STDOUT` → `COPY … FROM STDIN`
   into empty tables made `LIKE` ours (`INCLUDING ALL`: the same indexes, the HNSW one too, and checks),
   one table after the other: the cost of writing these rows at all, without reading the Prisma
@@ -22,7 +22,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -104,31 +103,38 @@ def build_source(documents: int, renos_crm_rows: int) -> str:
     return url
 
 
+# The child reports its own high-water mark (VmHWM belongs to the process image, so it starts afresh at
+# exec). ru_maxrss from wait4 would not do: it keeps the pre-exec peak of the forked copy of this
+# process, which holds the generated vectors.
+CHILD = """
+import os, sys
+sys.path.insert(0, sys.argv[1])
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tekupdb.settings")
+import django
+django.setup()
+from django.core.management import call_command
+call_command("import_prisma", "--source", sys.argv[2])
+peak = next(line for line in open("/proc/self/status") if line.startswith("VmHWM"))
+print(f"PEAK_KB {peak.split()[1]}")
+"""
+
+
 def run_ours(url: str) -> tuple[float, str, float]:
-    """Run the command as a child process: (seconds, its output, its own peak resident memory in MB)."""
+    """Run the command in a child process: (seconds, its output, its peak resident memory in MB)."""
     from django.db import connection
 
     env = dict(os.environ, TEKUPDB_EMBEDDED_DB_NAME=connection.settings_dict["NAME"], PYTHONWARNINGS="ignore")
     if connection.settings_dict.get("EMBEDDED_DATA_DIR"):
         env.pop("DATABASE_URL", None)
     started = time.perf_counter()
-    with tempfile.TemporaryFile("w+") as output:
-        child = subprocess.Popen(
-            [sys.executable, str(REPO / "manage.py"), "import_prisma", "--source", url],
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        # wait4: the resource usage of this child alone (RUSAGE_CHILDREN would be the largest of all).
-        _, status, usage = os.wait4(child.pid, 0)
-        child.returncode = os.waitstatus_to_exitcode(status)
-        elapsed = time.perf_counter() - started
-        output.seek(0)
-        text = output.read()
-    if child.returncode != 0:
-        raise SystemExit(f"import_prisma failed ({child.returncode}):\n{text}")
-    return elapsed, text, usage.ru_maxrss / 1024
+    result = subprocess.run(
+        [sys.executable, "-c", CHILD, str(REPO), url], env=env, capture_output=True, text=True, check=False
+    )
+    elapsed = time.perf_counter() - started
+    if result.returncode != 0:
+        raise SystemExit(f"import_prisma failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+    peak_kb = int(result.stdout.rsplit("PEAK_KB ", 1)[1].split()[0])
+    return elapsed, result.stdout, peak_kb / 1024
 
 
 def run_raw() -> tuple[float, int]:
