@@ -45,6 +45,7 @@ from .models.bookings import minutes_between
 __all__ = [
     "InvoiceLine",
     "allocate_invoice_number",
+    "anonymise_customer",
     "book",
     "cancel_invoice",
     "create_invoice",
@@ -409,6 +410,34 @@ def stop_timer(*, booking: Booking) -> Booking:
         locked.timer_status = TimerStatus.STOPPED
         locked.status = BookingStatus.COMPLETED
         return _save_timer(locked, booking, "status")
+
+
+# --- customers -----------------------------------------------------------------------------------------
+
+ANONYMISED_FIELDS = ("name", "email", "phone", "address")
+
+
+def anonymise_customer(*, customer: Customer) -> Customer:
+    """Replace a customer's name, e-mail, phone and address (GDPR erasure of a customer with invoices).
+
+    Bookkeeping forbids deleting a customer's invoices (`Invoice.customer` is PROTECT, in the database
+    too), so such a customer is anonymised instead: the row stays, its personal data goes. The invoices
+    keep the name, e-mail and address they were issued to (`customer_name`, … are a snapshot). The write
+    is an ordinary ORM update, so the database audit records it.
+
+    Raises ValidationError keyed by "customer": not a saved Customer.
+    """
+    _require_saved(customer, Customer, name="customer")
+    with transaction.atomic():
+        locked = Customer.objects.select_for_update().get(pk=customer.pk)
+        locked.name = f"Anonymised customer {str(locked.pk)[:8]}"
+        locked.email = None
+        locked.phone = None
+        locked.address = None
+        fields = [*ANONYMISED_FIELDS, "updated_at"]
+        locked.save(update_fields=fields)
+    _copy_fields(locked, customer, fields)
+    return locked
 
 
 # --- invoices ------------------------------------------------------------------------------------------

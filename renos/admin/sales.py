@@ -1,9 +1,10 @@
 """Admin of customers, leads and quotes."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from shared.admin_base import TekupModelAdmin, TekupTabularInline
 
+from .. import services
 from ..models import Customer, Lead, Quote
 
 
@@ -22,6 +23,7 @@ class CustomerAdmin(TekupModelAdmin):
     search_fields = ["name", "email", "phone", "company_name", "address"]
     date_hierarchy = "created_at"
     readonly_fields = ["total_leads", "total_bookings", "total_revenue", "created_at", "updated_at"]
+    actions = ["anonymise"]
     fieldsets = [
         (None, {"fields": ["name", "email", "phone", "address", "company_name", "status", "tags", "notes"]}),
         (
@@ -30,6 +32,18 @@ class CustomerAdmin(TekupModelAdmin):
         ),
         ("Dates", {"fields": ["created_at", "updated_at"]}),
     ]
+
+    @admin.action(
+        permissions=["change"],
+        description="Anonymise (name, e-mail, phone, address replaced; invoices keep what was issued)",
+    )
+    def anonymise(self, request, queryset):
+        count = 0
+        for customer in queryset:
+            # The database audit records the update, made by this staff member (ActorMiddleware).
+            services.anonymise_customer(customer=customer)
+            count += 1
+        self.message_user(request, f"Anonymised {count} customer(s).", messages.SUCCESS)
 
 
 class QuoteInline(TekupTabularInline):

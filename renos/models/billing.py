@@ -33,10 +33,12 @@ class PaymentMethod(models.TextChoices):
 
 class Invoice(TekupModel):
     invoice_number = models.CharField(max_length=20, unique=True)
+    # Bookkeeping keeps every invoice: it never disappears with its booking (the link is cleared, as in
+    # the original) or its customer (refused; a customer with invoices is anonymised instead).
     booking = models.ForeignKey(
-        Booking, null=True, blank=True, on_delete=models.CASCADE, related_name="invoices"
+        Booking, null=True, blank=True, on_delete=models.SET_NULL, related_name="invoices"
     )
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="invoices")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="invoices")
     # A snapshot of the customer at the time of invoicing: an invoice does not change when they move.
     customer_name = models.CharField(max_length=255)
     customer_email = models.EmailField(max_length=254, null=True, blank=True)

@@ -801,6 +801,11 @@ def _(w):
 # --- renos -------------------------------------------------------------------------------------------------
 
 
+@spec("renos.services.anonymise_customer")
+def _(w):
+    return {"customer": st.just(w.customer)}
+
+
 @spec("renos.services.create_lead")
 def _(w):
     return {

@@ -1,0 +1,18 @@
+"""Re-create this app's foreign keys with ON DELETE actions matching their fields' on_delete.
+
+Plain-SQL deletes by the other services rely on them (as they did on the Prisma database).
+"""
+
+from django.db import migrations
+
+import tekupdb.db.operations
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("vault", "0004_hnsw_ef_construction_128"),
+    ]
+
+    operations = [
+        tekupdb.db.operations.SyncForeignKeyActions(),
+    ]
