@@ -22,6 +22,7 @@ from django.db.models import F, Sum
 from django.utils import timezone
 
 from shared import validation as v
+from shared.models import AuditLog
 
 from .models import (
     Analytics,
@@ -423,7 +424,9 @@ def anonymise_customer(*, customer: Customer) -> Customer:
     Bookkeeping forbids deleting a customer's invoices (`Invoice.customer` is PROTECT, in the database
     too), so such a customer is anonymised instead: the row stays, its personal data goes. The invoices
     keep the name, e-mail and address they were issued to (`customer_name`, … are a snapshot). The write
-    is an ordinary ORM update, so the database audit records it.
+    is an ordinary ORM update, so the database audit records it (who, when); the personal data that the
+    audit held of this row, before and in this update, is replaced by "(removed)" in the same
+    transaction, so the erasure reaches the audit too.
 
     Raises ValidationError keyed by "customer": not a saved Customer.
     """
@@ -436,8 +439,32 @@ def anonymise_customer(*, customer: Customer) -> Customer:
         locked.address = None
         fields = [*ANONYMISED_FIELDS, "updated_at"]
         locked.save(update_fields=fields)
+        _erase_from_audit(locked)
     _copy_fields(locked, customer, fields)
     return locked
+
+
+def _erase_from_audit(customer: Customer) -> None:
+    # The audit is a log table without triggers of its own (shared.audit): rewriting its entries of
+    # this one row is the erasure, not a change that needs recording.
+    columns = {Customer._meta.get_field(name).column for name in ANONYMISED_FIELDS}
+    schema, _, table = Customer._meta.db_table.replace('"."', ".").strip('"').partition(".")
+    entries = AuditLog.objects.filter(schema_name=schema, table_name=table, resource_id=str(customer.pk))
+    for entry in entries.only("id", "changes"):
+        changes = entry.changes or {}
+        touched = False
+        for column in columns & set(changes):
+            before, after = changes[column]
+            erased = [None if before is None else REMOVED, after]
+            if after is not None and after != getattr(customer, column):
+                erased[1] = REMOVED  # a value it held before the erasure
+            if erased != [before, after]:
+                changes[column], touched = erased, True
+        if touched:
+            AuditLog.objects.filter(pk=entry.pk).update(changes=changes)
+
+
+REMOVED = "(removed)"
 
 
 # --- invoices ------------------------------------------------------------------------------------------
