@@ -22,7 +22,7 @@ APPS = ["shared", "vault", "billy", "renos", "crm", "flow"]
 settings.configure(
     INSTALLED_APPS=[
         "django.contrib.admin", "django.contrib.auth", "django.contrib.contenttypes",
-        "django.contrib.sessions", "django.contrib.messages", "django.contrib.postgres", *APPS,
+        "django.contrib.sessions", "django.contrib.messages", "django.contrib.postgres", "pgtrigger", *APPS,
     ],
     AUTH_USER_MODEL="shared.User",
     # Never connected to: the checks without --database need no server.

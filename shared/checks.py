@@ -40,6 +40,22 @@ def check_user_model(app_configs=None, **kwargs):
     ]
 
 
+@checks.register()
+def check_pgtrigger_installed(app_configs=None, **kwargs):
+    """The apps' migrations hold django-pgtrigger's AddTrigger operations (the audit triggers): without
+    the app `pgtrigger`, Django cannot even build their migration state (Meta has no "triggers")."""
+    if apps.is_installed("pgtrigger"):
+        return []
+    return [
+        checks.Error(
+            "The app 'shared' is installed without 'pgtrigger' (django-pgtrigger): the Tekup apps' "
+            "migrations declare their audit triggers with it.",
+            hint="Add 'pgtrigger' to INSTALLED_APPS.",
+            id="shared.E004",
+        )
+    ]
+
+
 def installed_tekup_labels() -> list[str]:
     return sorted(config.label for config in apps.get_app_configs() if config.label in TEKUP_APP_LABELS)
 

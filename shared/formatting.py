@@ -12,7 +12,8 @@ without each admin listing them (shared.admin_base).
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+import math
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
 from django.db import models
 
@@ -25,8 +26,17 @@ PERCENT_NAMES = {"probability", "discount", "vat_rate", "cache_hit_rate"}
 
 def number(value, places: int = 0) -> str:
     """`value` with Danish separators: 1234567.891 -> "1.234.567,89" (places=2)."""
+    try:
+        exact = value if isinstance(value, Decimal) else Decimal(str(value))
+    except (InvalidOperation, TypeError, ValueError):
+        return str(value)
+    if not exact.is_finite():  # a float column may hold inf / nan
+        return "-∞" if exact.is_infinite() and exact < 0 else ("∞" if exact.is_infinite() else "–")
     quantum = Decimal(1).scaleb(-places)
-    rounded = Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP)
+    # Enough digits for the largest value a column can hold (a float near 1.8e308, numeric(1000, 0)):
+    # the default context's 28 digits would make quantize() raise InvalidOperation.
+    context = Context(prec=max(28, exact.adjusted() + places + 2), rounding=ROUND_HALF_UP)
+    rounded = exact.quantize(quantum, context=context)
     sign = "-" if rounded < 0 else ""
     whole, _, fraction = f"{abs(rounded):f}".partition(".")
     groups = []
@@ -44,13 +54,18 @@ def money(value, currency: str | None = "DKK") -> str:
 
 def percent(value, *, ratio: bool = False) -> str:
     """A percentage rounded to a whole number ("42 %"); `ratio` for values where 1 means 100 %."""
-    value = Decimal(str(value)) * (100 if ratio else 1)
+    value = Decimal(str(value))
+    if ratio and value.is_finite():
+        value = value.scaleb(2)  # x 100, exact whatever the size
     return f"{number(value)}{NO_BREAK}%"
 
 
 def duration_minutes(minutes, *, signed: bool = False) -> str:
     """462 -> "7 h 42 min"; 42 -> "42 min"; `signed` adds + for positive values (a variance)."""
-    minutes = int(round(float(minutes)))
+    minutes = float(minutes)
+    if math.isnan(minutes) or math.isinf(minutes):
+        return number(minutes)
+    minutes = int(round(minutes))
     sign = "-" if minutes < 0 else ("+" if signed and minutes > 0 else "")
     hours, rest = divmod(abs(minutes), 60)
     if hours and rest:
@@ -65,7 +80,7 @@ def duration_minutes(minutes, *, signed: bool = False) -> str:
 def duration_ms(milliseconds) -> str:
     """850 -> "850 ms"; 28946.2 -> "28,9 s"; 192000 -> "3 min 12 s"; 27720000 -> "7 h 42 min"."""
     ms = float(milliseconds)
-    if ms < 1000:
+    if not math.isfinite(ms) or ms < 1000:
         return f"{number(ms)}{NO_BREAK}ms"
     seconds = ms / 1000
     if seconds < 60:

@@ -1,4 +1,5 @@
-"""Framework hooks of the shared app: django-axes' lockout goes into the audit."""
+"""Framework hooks of the shared app: django-axes' lockout goes into the audit. Imported by
+SharedConfig.ready() only when "axes" is in INSTALLED_APPS: a sibling may install `shared` without it."""
 
 from __future__ import annotations
 

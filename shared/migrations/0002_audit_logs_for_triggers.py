@@ -38,13 +38,17 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 $$;
 """
 
+# Both writing functions run as their owner (SECURITY DEFINER, with a search_path that lets no one else's
+# objects in): a role that may write audited rows (a sibling's billy role, say) has no INSERT on
+# shared.audit_logs. session_user still names the login role that made the write.
+#
 # One row: keep what changed (on update only the columns that differ; an update of nothing but
 # updated_at is not recorded), mask the masked columns ("col", or "col?flag": only in rows where the
 # boolean flag is true), write the entry with the actor from the transaction-local settings, or sql:<login role>.
 AUDIT_ROW = r"""
 CREATE OR REPLACE FUNCTION shared.audit_row(
     p_op text, p_schema text, p_table text, p_old jsonb, p_new jsonb, p_masked text[]
-) RETURNS void LANGUAGE plpgsql AS $$
+) RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     spec text;
     col text;
@@ -103,7 +107,7 @@ $$;
 # Mode 'off' (restore only) writes nothing here: the restored audit must match the backup's row counts.
 AUDIT_STATEMENT = r"""
 CREATE OR REPLACE FUNCTION shared.audit_statement(p_op text, p_schema text, p_table text)
-RETURNS void LANGUAGE plpgsql AS $$
+RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF current_setting('tekup.audit_mode', true) = 'off' THEN
         RETURN;  -- a restore: it writes its own one entry once the restored rows are verified

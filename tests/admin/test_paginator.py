@@ -64,6 +64,25 @@ def test_estimate_follows_the_table_after_analyze(audit_rows):
     assert table_row_estimate(AuditLog) == 120
 
 
+def test_estimate_is_exact_after_analyze_whatever_the_number_of_pages(audit_rows):
+    """The scaled estimate (reltuples / relpages * pages) is floating point: it must round, not truncate
+    (120 rows on 11 pages made 119). Dead rows, which every audited write leaves, spread the table over
+    more pages: check a row count on every page count from 1 to 40."""
+    seen_pages = set()
+    audit_rows(120)
+    for _ in range(200):
+        with connection.cursor() as cursor:
+            cursor.execute('SELECT relpages FROM pg_class WHERE oid = \'"shared"."audit_logs"\'::regclass')
+            pages = cursor.fetchone()[0]
+        seen_pages.add(pages)
+        for rows in (120, 30):
+            audit_rows(rows)  # deletes the rows before (dead rows on their pages), then ANALYZE
+            assert table_row_estimate(AuditLog) == rows, (pages, rows)
+        if pages > 40:
+            break
+    assert max(seen_pages) > 40  # the loop went through the page counts where truncation showed
+
+
 def test_a_count_that_times_out_says_many_and_leaves_the_transaction_usable(db, audit_rows):
     audit_rows(10)
     # each row costs 30 ms to test, so counting all ten takes 300 ms: beyond a 50 ms timeout

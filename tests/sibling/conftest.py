@@ -29,6 +29,7 @@ REPO = Path(__file__).resolve().parents[2]
 PROJECT = Path(__file__).resolve().parent / "project"
 ROLE_PREFIX = "tekup_sibling_"
 ROLE = f"{ROLE_PREFIX}billy"
+READONLY_ROLE = f"{ROLE_PREFIX}readonly"
 SCHEMA = "sibling"
 
 
@@ -109,10 +110,13 @@ def billy_role(transactional_db, settings):
         conn.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(role, sql.Literal(password)))
         conn.execute(sql.SQL("CREATE SCHEMA {} AUTHORIZATION {}").format(sql.Identifier(SCHEMA), role))
     yield password
+    # db_roles also makes the read-only role of the prefix (roles are the server's, not the database's).
     with pg.connect() as conn:
         conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(SCHEMA)))
-        conn.execute(sql.SQL("DROP OWNED BY {}").format(role))
-        conn.execute(sql.SQL("DROP ROLE {}").format(role))
+        for name in (ROLE, READONLY_ROLE):
+            if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [name]).fetchone():
+                conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(name)))
+                conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))
 
 
 @pytest.fixture

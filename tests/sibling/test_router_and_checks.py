@@ -113,13 +113,27 @@ def test_user_model_check(settings):
     assert error.id == "shared.E001" and "'auth.User'" in error.msg
 
 
+def test_pgtrigger_check(monkeypatch):
+    from django.apps import apps
+
+    from shared.checks import check_pgtrigger_installed
+
+    assert check_pgtrigger_installed() == []
+    installed = apps.is_installed
+    monkeypatch.setattr(apps, "is_installed", lambda name: name != "pgtrigger" and installed(name))
+    (error,) = check_pgtrigger_installed()
+    assert error.id == "shared.E004" and "'pgtrigger'" in error.hint
+
+
 @pytest.mark.django_db
 def test_sibling_makemigrations_refuses_the_tekup_apps(as_sibling):
     with pytest.raises(CommandError, match="The migrations of billy, vault belong to the Tekup database"):
         call_command("makemigrations", "vault", "billy", "--dry-run")
 
 
-@pytest.mark.django_db
+# With any router installed, makemigrations checks the migration history on every database: here also
+# on this project's read-only alias (a mirror of default in the tests), when it is configured.
+@pytest.mark.django_db(databases="__all__")
 def test_sibling_makemigrations_ignores_changes_it_sees_in_the_tekup_apps(settings, monkeypatch, capsys):
     # What another Django version's field defaults would look like: the models differ from the files.
     from billy.models import Organization

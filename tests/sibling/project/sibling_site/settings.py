@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.postgres",
+    "pgtrigger",  # the Tekup apps' migrations declare their audit triggers with django-pgtrigger
     *TEKUP_APPS,
     "reminders",
 ]
