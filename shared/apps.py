@@ -16,7 +16,9 @@ class SharedConfig(AppConfig):
         # The lockout receiver needs django-axes, which this project installs for its admin login; a
         # sibling service that installs `shared` without it has no lockouts to record.
         if apps.is_installed("axes"):
-            from . import signals  # noqa: F401 - registers the lockout receiver
+            from . import signals
+
+            signals.connect_lockout_audit()
 
         # Framework hooks (see shared.audit): the audit triggers join every model's migrations, and
         # every database connection carries the acting user to them.

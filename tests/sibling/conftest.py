@@ -14,6 +14,7 @@ import secrets
 import shutil
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 from urllib.parse import quote
 
@@ -68,6 +69,16 @@ def sibling_python(wheel, tmp_path_factory) -> Path:
     venv = tmp_path_factory.mktemp("sibling-venv")
     subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
     python = venv / "bin" / "python"
+    # --system-site-packages reaches the base interpreter's packages only; when the tests themselves run
+    # in a virtual environment (CI's Python 3.13 run), its packages are reached through a .pth file.
+    # The wheel, installed into the sibling's own site-packages, still comes first on sys.path.
+    purelib = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    (Path(purelib) / "tekup_tests_parent.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     subprocess.run(
         [str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", str(wheel)],
         check=True,
