@@ -27,6 +27,10 @@ ACTIONS = [
 ]
 
 
+# Tables staff edit in the admin (demo audit entries of today).
+STAFF_EDITED_TABLES = [("renos", "bookings"), ("renos", "customers"), ("crm", "deals"), ("flow", "workflows")]
+
+
 def _slug(text: str) -> str:
     ascii_text = (
         text.lower()
@@ -80,15 +84,21 @@ def seed(ctx: SeedContext) -> None:
             user = ctx.rng.choice(users)
             action, resource_type = ctx.rng.choice(ACTIONS)
             at = ctx.moment(days_back=180)
+            schema_name = table_name = ""
             if index % 5 == 0:
-                # A fifth are today's admin edits: the dashboard's "admin edits per hour, last 24 h".
-                action = f"admin.{ctx.rng.choice(['add', 'change', 'change', 'delete'])}"
+                # A fifth are today's staff edits, in the shape the audit triggers write (shared.audit):
+                # the dashboard's "changes by staff per hour, last 24 h".
+                action = ctx.rng.choice(["insert", "update", "update", "delete"])
+                schema_name, table_name = ctx.rng.choice(STAFF_EDITED_TABLES)
+                resource_type = f"{schema_name}.{table_name}"
                 at = ctx.moment(days_back=1)
             yield {
                 "id": stable_id("shared.audit_logs", ctx.random_seed, index),
                 "actor_id": user["id"],
                 "actor": user["email"],
                 "action": action,
+                "schema_name": schema_name,
+                "table_name": table_name,
                 "resource_type": resource_type,
                 "resource_id": str(stable_id(resource_type, ctx.random_seed, ctx.rng.randrange(count))),
                 "metadata": {"seed": True, "ip": ctx.faker.ipv4_private()},
