@@ -100,6 +100,8 @@ def column_kind(field) -> str | None:
         return "percent"
     if isinstance(field, models.DecimalField) and "÷" in help_text:
         return "ratio"
+    if isinstance(field, models.FloatField) and name == "confidence":
+        return "ratio"  # a model's confidence, 0..1 (renos email threads, task executions)
     if isinstance(field, models.DecimalField) and (field.max_digits, field.decimal_places) == (12, 2):
         return "money"
     if isinstance(field, models.IntegerField | models.FloatField):

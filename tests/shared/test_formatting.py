@@ -53,7 +53,7 @@ def test_column_kinds_follow_the_data_model():
     from billy.models import UsageMetric
     from crm.models import Deal
     from flow.models import Workflow
-    from renos.models import Booking, Invoice
+    from renos.models import Booking, EmailThread, Invoice, TaskExecution
 
     kinds = {
         (Invoice, "total"): "money",
@@ -65,6 +65,8 @@ def test_column_kinds_follow_the_data_model():
         (Booking, "estimated_duration"): "minutes",
         (Booking, "time_variance"): "variance",
         (Booking, "efficiency_score"): "ratio",
+        (EmailThread, "confidence"): "ratio",
+        (TaskExecution, "confidence"): "ratio",
         (Booking, "status"): None,
         (Invoice, "invoice_number"): None,
     }
