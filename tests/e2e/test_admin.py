@@ -67,10 +67,13 @@ def test_edit_a_record_and_find_its_audit_entry(page):
     page.goto("/admin/shared/auditlog/")
     page.fill("#searchbar", str(user.pk))
     page.press("#searchbar", "Enter")
+    page.wait_for_url(lambda url: f"q={user.pk}" in url)
     rows = page.locator("#result_list tbody tr")
     assert rows.count() == 2  # the insert (create_user) and the admin's update
     assert "update" in rows.first.inner_text() and "boss@tekup.dk" in rows.first.inner_text()
     rows.first.locator("th a").click()
+    # wait for the whole change page (the "load" event): a locator can otherwise meet a half-parsed page
+    page.wait_for_url(lambda url: "/admin/shared/auditlog/" in url and "/change/" in url)
     changes = page.locator(".field-changes_table .readonly").inner_text()
     assert "Carl" in changes and "Carl Hansen" in changes and '"before"' not in changes  # a table, not JSON
     assert page.locator(".field-object_link a").inner_text().endswith(str(user.pk))
