@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.utils import timezone
 
+from shared import formatting
 from shared.admin_base import TekupModelAdmin, TekupTabularInline
 
 from .. import services
@@ -157,7 +158,7 @@ class InvoiceAdmin(TekupModelAdmin):
 
     @admin.display(description="outstanding")
     def outstanding_amount(self, invoice):
-        return invoice.outstanding if invoice.total is not None else None
+        return formatting.money(invoice.outstanding) if invoice.total is not None else None
 
     def save_model(self, request, obj, form, change):
         if not change:

@@ -90,3 +90,26 @@ def test_short_text_fields_get_one_line_inputs(admin_client):
     page = admin_client.get(f"/admin/renos/booking/{booking.pk}/change/").content.decode()
     assert '<input type="text" name="calendar_link"' in page
     assert '<textarea name="notes"' in page
+
+
+def test_change_pages_show_read_only_money_and_durations_as_the_lists_do(admin_client):
+    """Read-only values of a change page and of its tabular inlines go through the same formatting."""
+    from renos.factories import BookingFactory, BreakFactory, InvoiceFactory, InvoiceLineItemFactory
+
+    invoice = InvoiceFactory(
+        subtotal=Decimal("1234.56"), vat_amount=Decimal("308.64"), total=Decimal("1543.20")
+    )
+    InvoiceLineItemFactory(invoice=invoice, quantity=Decimal("3.00"), unit_price=Decimal("411.52"))
+    page = admin_client.get(f"/admin/renos/invoice/{invoice.pk}/change/").content.decode()
+    page = page.replace(NO_BREAK, " ").replace("&nbsp;", " ")
+    assert '<div class="readonly">1.543,20 kr.</div>' in page  # the total, on the change page
+    assert "<p>1.234,56 kr.</p>" in page  # the line's amount, read-only in the tabular inline
+    assert "1234.56" not in page and "1543.20" not in page
+
+    booking = BookingFactory(actual_duration=462, time_variance=-18)
+    BreakFactory(booking=booking, duration=42)
+    page = admin_client.get(f"/admin/renos/booking/{booking.pk}/change/").content.decode()
+    page = page.replace(NO_BREAK, " ").replace("&nbsp;", " ")
+    assert '<div class="readonly">7 h 42 min</div>' in page and '<div class="readonly">-18 min</div>' in page
+    assert "<p>42 min</p>" in page  # the break's duration, in the inline
+    assert '<div class="readonly">-</div>' in page  # an empty read-only value stays Django's dash
