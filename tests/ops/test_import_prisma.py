@@ -12,6 +12,8 @@ import psycopg
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
+from pgvector.django import CosineDistance
 
 from billy.models import Organization, ToolAuditLog, UsageMetric
 from crm.models import Contact, Deal, DealProduct
@@ -251,6 +253,42 @@ def test_every_mapped_value_arrives_as_this_project_stores_it(seed_era):
     assert (by_table["renos.invoices"].imported, by_table["renos.invoices"].rounded) == (1, 2)
     assert by_table["renos.customers"].rounded == 1
     assert sum(t.source_rows for t in report.tables) == sum(t.imported for t in report.tables) == 18
+
+
+def _vector_indexes() -> list[tuple[str, str, bool]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT i.relname, pg_get_indexdef(x.indexrelid), x.indisvalid FROM pg_index x "
+            "JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_am a ON a.oid = i.relam "
+            "WHERE x.indrelid = 'vault.embeddings'::regclass AND a.amname IN ('hnsw', 'ivfflat') ORDER BY 1"
+        )
+        return cursor.fetchall()
+
+
+def test_the_vector_index_is_built_after_the_load_and_finds_the_imported_embeddings(seed_era):
+    insert_as_the_old_services_did(seed_era)
+    indexes = _vector_indexes()
+    assert indexes and all(valid for *_, valid in indexes)
+    with connection.cursor() as cursor:
+        cursor.execute("SET maintenance_work_mem = '64MB'")  # a server with the default
+
+    report = import_prisma(seed_era.url)
+
+    assert report.ok
+    assert _vector_indexes() == indexes  # dropped for the load, built again exactly as it was
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW maintenance_work_mem")  # the build's memory was raised for the build only
+        assert cursor.fetchone()[0] == "64MB"
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(
+            "EXPLAIN SELECT id FROM vault.embeddings ORDER BY embedding <=> %s::vector LIMIT 1", [str(VECTOR)]
+        )
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Index Scan" in plan and indexes[0][0] in plan
+    document_ids = list(
+        Embedding.objects.order_by(CosineDistance("embedding", VECTOR)).values_list("document", flat=True)[:1]
+    )
+    assert document_ids == [DOC_ID]
 
 
 def test_refusals_are_listed_and_a_dry_run_finds_them_all_without_writing(seed_era):
