@@ -241,7 +241,9 @@ def replica_summary() -> dict[str, Any] | None:
     """The replica's health check (reachable, replay lag), or None when no replica is configured."""
     from tekupdb.db.replica import replica_configured
 
-    return asdict(replica_check()) if replica_configured() else None
+    if not replica_configured():
+        return None
+    return {**asdict(replica_check()), "limit": settings.TEKUPDB_REPLICA_MAX_LAG_SECONDS}
 
 
 @reads_from_replica()
