@@ -207,9 +207,13 @@ def replica_alias(replica_server):
 
 
 def elsewhere(work, *args, **kwargs):
-    """Run `work` in a fresh context: its writes do not pin this test's reads to the primary (as the
-    writes of another request or process would not)."""
-    return contextvars.Context().run(work, *args, **kwargs)
+    """Run `work` in a copy of this context with no writes noted: its writes do not pin this test's
+    reads to the primary (as the writes of another request or process would not). A copy, not a fresh
+    context: Django's connections live in context variables, and a fresh context would open (and
+    keep) connections of its own."""
+    context = contextvars.copy_context()
+    context.run(replica.forget_writes)
+    return context.run(work, *args, **kwargs)
 
 
 @pytest.fixture(autouse=True)
