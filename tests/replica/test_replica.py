@@ -190,3 +190,16 @@ def test_an_unreachable_replica_falls_back_to_the_primary_with_one_warning(
 
     check = replica_check()
     assert not check.ok and check.detail.startswith("unreachable")
+
+
+def test_a_raw_sql_write_pins_the_reads_too(replica_alias):
+    """Services write with raw SQL (one-statement upserts): the primary's execute wrapper notes those
+    as well, not only the ORM's writes."""
+    write_document("raw.md")
+    replica_alias.wait_for_replay()
+    with reads_from_replica():
+        assert read_alias() == REPLICA_ALIAS
+        with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+            cursor.execute("UPDATE \"vault\".\"documents\" SET content = 'raw' WHERE path = 'raw.md'")
+        assert read_alias() == DEFAULT_DB_ALIAS
+        assert find_documents(repository=REPOSITORY)[0].content == "raw"
