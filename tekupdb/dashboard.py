@@ -3,27 +3,29 @@
 `build_dashboard()` gathers it in a handful of catalogue queries (row counts of big tables are the
 planner's estimates, never a `COUNT(*)` over them); the admin site's index view only renders it.
 Each section is independent: a section that fails (a catalogue the database user may not read, an
-app that has not landed) shows as unavailable instead of breaking the index.
+app that has not landed) shows as unavailable instead of breaking the index. With a read replica
+configured the figures are read there (tekupdb.db.replica), and the replica's lag is shown.
 """
 
 from __future__ import annotations
 
 import datetime
 import logging
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.db import connection
+from django.db import connections
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
 from shared.models import AuditLog
 from shared.paginator import EXACT_COUNT_BELOW, within_timeout
-from tekupdb.health import run_checks
+from tekupdb.db.replica import read_alias, reads_from_replica
+from tekupdb.health import replica_check, run_checks
 from tekupdb.ops.backup import list_backups
 
 from . import charts
@@ -65,6 +67,7 @@ class Dashboard:
     backup_dir: str | None = None
     billy: dict[str, Any] | None = None
     charts: dict[str, str] = field(default_factory=dict)
+    replica: dict[str, Any] | None = None  # tekupdb.health.replica_check as a dict; None: no replica
     unavailable: list[str] = field(default_factory=list)
 
 
@@ -77,9 +80,14 @@ def app_schemas() -> list[str]:
     return sorted(schemas, key=lambda schema: (rank.get(schema, len(rank)), schema))
 
 
+def _db():
+    """The connection the dashboard reads from: the replica inside `reads_from_replica()`, when it can."""
+    return connections[read_alias()]
+
+
 def table_stats(schemas: list[str], *, exact_count_below: int = EXACT_COUNT_BELOW) -> list[TableStats]:
     """Every table of the given schemas: rows (exact for small tables, estimated for big) and size."""
-    with connection.cursor() as cursor:
+    with _db().cursor() as cursor:
         cursor.execute(
             """
             SELECT n.nspname, c.relname,
@@ -101,21 +109,19 @@ def table_stats(schemas: list[str], *, exact_count_below: int = EXACT_COUNT_BELO
     stats = [TableStats(s, t, int(est or 0), True, int(size)) for s, t, est, size in rows]
     small = [t for t in stats if t.rows < exact_count_below]
     if small:
-        exact = within_timeout(
-            lambda: _exact_counts(small), using=connection.alias, timeout_ms=COUNT_TIMEOUT_MS
-        )
+        exact = within_timeout(lambda: _exact_counts(small), using=read_alias(), timeout_ms=COUNT_TIMEOUT_MS)
         for table in small if exact else []:
             table.rows, table.estimated = exact[(table.schema, table.table)], False
     return stats
 
 
 def _exact_counts(tables: list[TableStats]) -> dict[tuple[str, str], int]:
-    quote = connection.ops.quote_name
+    quote = _db().ops.quote_name
     sql = " UNION ALL ".join(
         f"SELECT %s, %s, count(*) FROM {quote(t.schema)}.{quote(t.table)}" for t in tables
     )
     params = [value for t in tables for value in (t.schema, t.table)]
-    with connection.cursor() as cursor:
+    with _db().cursor() as cursor:
         cursor.execute(sql, params)
         return {(schema, table): count for schema, table, count in cursor.fetchall()}
 
@@ -133,7 +139,7 @@ def schema_stats(tables: list[TableStats], schemas: list[str]) -> list[SchemaSta
 
 def server_versions() -> tuple[int, str, str | None]:
     """(database size in bytes, PostgreSQL version, pgvector version or None)."""
-    with connection.cursor() as cursor:
+    with _db().cursor() as cursor:
         cursor.execute(
             """
             SELECT pg_database_size(current_database()), current_setting('server_version'),
@@ -202,7 +208,7 @@ def billy_activity(now: datetime.datetime) -> dict[str, Any] | None:
                 live=Count("pk", filter=Q(expires_at__gt=now)),
                 recent=Count("pk", filter=Q(cached_at__gte=since)),
             ),
-            using=connection.alias,
+            using=read_alias(),
             timeout_ms=COUNT_TIMEOUT_MS,
         )
         caches.append({"name": model._meta.verbose_name_plural, **(figures or {})})
@@ -231,11 +237,22 @@ def _section(dashboard: Dashboard, name: str, work):
         return None
 
 
+def replica_summary() -> dict[str, Any] | None:
+    """The replica's health check (reachable, replay lag), or None when no replica is configured."""
+    from tekupdb.db.replica import replica_configured
+
+    if not replica_configured():
+        return None
+    return {**asdict(replica_check()), "limit": settings.TEKUPDB_REPLICA_MAX_LAG_SECONDS}
+
+
+@reads_from_replica()
 def build_dashboard(*, user=None, now: datetime.datetime | None = None) -> Dashboard:
     """Everything the admin index shows; `user` limits the billy section to those who may see billy."""
     now = now or timezone.now()
     dashboard = Dashboard()
     dashboard.health = _section(dashboard, "health", health_summary)
+    dashboard.replica = _section(dashboard, "replica", replica_summary)
 
     schemas = app_schemas()
     tables = _section(dashboard, "row counts", lambda: table_stats(schemas)) or []

@@ -8,7 +8,10 @@ is reported and the others still run.
 Cheap checks (for load balancers and the dashboard): connection and round trip, server version,
 pgvector, the schemas. Slow checks add: every model's table and columns against pg_catalog, unapplied
 migrations, database size, expired billy cache rows, the key ring (every encrypted value opens with a
-configured key), the age of the newest backup and whether others can read the backups.
+configured key), the age of the newest backup and whether others can read the backups, and the read
+replica (reachable, replay lag under TEKUPDB_REPLICA_MAX_LAG_SECONDS). The replica is not among the cheap
+checks: reads fall back to the primary when it is down, so `/healthz` (which a platform may act on by
+restarting the web service) must not fail for it; `manage.py health` and the dashboard show it.
 """
 
 from __future__ import annotations
@@ -114,6 +117,7 @@ def run_checks(*, include_slow: bool = True, timeout: float = 5.0) -> HealthRepo
                 _key_ring,
                 _backup_age,
                 _backup_permissions,
+                replica_check,
             ]
         for runner in runners:
             try:
@@ -352,3 +356,50 @@ def _backup_permissions(conn) -> CheckResult | None:
     if problems:
         return CheckResult("backup_permissions", True, f"{mode:04o}", "; ".join(problems), warning=True)
     return CheckResult("backup_permissions", True, f"{mode:04o}", f"{directory} is private (mode {mode:04o})")
+
+
+# Lag of a standby: when everything it has received is replayed and its WAL receiver is streaming, it is
+# caught up (an idle primary sends no new WAL, so the last replayed transaction's timestamp grows old
+# without any lag); otherwise the age of the last replayed transaction. Bytes behind come from the
+# primary's current LSN.
+_REPLICA_SQL = """
+SELECT pg_is_in_recovery(),
+       pg_last_wal_replay_lsn()::text,
+       pg_last_wal_receive_lsn() IS NOT NULL
+         AND pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn()
+         AND EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming'),
+       EXTRACT(epoch FROM clock_timestamp() - pg_last_xact_replay_timestamp())::float8
+"""
+
+
+def replica_check(primary=None) -> CheckResult:
+    """The read replica: reachable, a standby, replay lag within TEKUPDB_REPLICA_MAX_LAG_SECONDS.
+
+    `primary`, a connection to the primary, adds how many bytes of WAL the replica has still to replay.
+    Passes, saying so, when no replica is configured."""
+    from tekupdb.db.replica import REPLICA_ALIAS, replica_configured
+    from tekupdb.ops import pg
+
+    if not replica_configured():
+        return CheckResult("replica", True, None, "no read replica configured (DATABASE_REPLICA_URL unset)")
+    limit = settings.TEKUPDB_REPLICA_MAX_LAG_SECONDS
+    try:
+        conn = pg.connect(alias=REPLICA_ALIAS, connect_timeout=2.0, statement_timeout=2.0)
+    except Exception as exc:
+        return CheckResult(
+            "replica", False, None, f"unreachable ({_first_line(exc)}): reads go to the primary meanwhile"
+        )
+    with conn:
+        in_recovery, replay_lsn, caught_up, replay_age = conn.execute(_REPLICA_SQL).fetchone()
+    if not in_recovery:
+        return CheckResult(
+            "replica", False, None, "the replica is not a standby (not in recovery): is it the primary?"
+        )
+    lag = 0.0 if caught_up or replay_age is None else max(0.0, replay_age)
+    behind = ""
+    if primary is not None and replay_lsn:
+        (diff,) = primary.execute("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), %s)", [replay_lsn]).fetchone()
+        behind = f", {int(max(diff, 0))} bytes of WAL behind"
+    ok = not limit or lag <= limit
+    detail = f"replay lag {lag:.1f} s{behind}" + ("" if ok else f"; more than the limit of {limit:g} s")
+    return CheckResult("replica", ok, round(lag, 3), detail)

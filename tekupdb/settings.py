@@ -128,6 +128,36 @@ _database.setdefault("OPTIONS", {})["pool"] = {
 }
 DATABASES = {"default": _database}
 
+# A streaming replica of the primary for the read-heavy paths (vault search, admin changelists, the
+# dashboard): tekupdb.db.replica routes them there, with read-your-writes, and falls back to the primary
+# while the replica cannot be reached. Unset: no alias, no router, no middleware; nothing changes.
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+# `manage.py health` fails when the replica replays more than this many seconds behind the primary.
+TEKUPDB_REPLICA_MAX_LAG_SECONDS = env.float("TEKUPDB_REPLICA_MAX_LAG_SECONDS", default=30.0)
+# After a write, the session's reads stay on the primary this long (a signed cookie).
+TEKUPDB_REPLICA_READ_YOUR_WRITES_SECONDS = env.float("TEKUPDB_REPLICA_READ_YOUR_WRITES_SECONDS", default=5.0)
+# A replica that could not be reached is not tried again for this long (one warning in the log).
+TEKUPDB_REPLICA_RETRY_SECONDS = env.float("TEKUPDB_REPLICA_RETRY_SECONDS", default=30.0)
+if DATABASE_REPLICA_URL:
+    _replica = env.db_url_config(DATABASE_REPLICA_URL)
+    _replica["ENGINE"] = "tekupdb.db.backend"
+    _replica.setdefault("OPTIONS", {})
+    # A replica that is down must cost a read seconds, not the primary's pool timeout: the read then
+    # goes to the primary. The pool checks a connection before lending it (CONN_HEALTH_CHECKS), so a
+    # replica that went away is noticed at the next request, not in the middle of a query.
+    _replica["OPTIONS"].setdefault("connect_timeout", 3)
+    _replica["OPTIONS"]["pool"] = {"min_size": DB_POOL_MIN_SIZE, "max_size": DB_POOL_MAX_SIZE, "timeout": 3.0}
+    _replica["CONN_HEALTH_CHECKS"] = True
+    # Tests: the replica is the test database itself (Django never creates or flushes a mirror).
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica
+    DATABASE_ROUTERS = ["tekupdb.db.replica.ReplicaRouter"]
+    # After AuthenticationMiddleware: the user is read from the primary before a view reads the replica.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+        "tekupdb.db.replica.ReplicaMiddleware",
+    )
+
 # The admin's SQL tool runs queries on this alias only, connected as the read-only role that
 # `db_roles` makes (SELECT only, read-only transactions, statement timeout): the database refuses
 # writes, not the tool. Embedded: the same server as the role `<prefix>readonly` (made by migrate);

@@ -31,7 +31,7 @@ import numpy as np
 import psycopg
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from pgvector import Vector
@@ -39,6 +39,7 @@ from psycopg.types.json import Jsonb
 
 from shared import validation as v
 from shared.audit import summarised_audit
+from tekupdb.db.replica import note_write, read_alias, reads_from_replica
 
 from .embedders import Embedder, get_embedder
 from .models import (
@@ -256,6 +257,7 @@ def _vector_literal(vector: np.ndarray) -> str:
 # --- documents ---------------------------------------------------------------------------------------
 
 
+@reads_from_replica()
 def find_documents(
     *, source: str | None = None, repository: str | None = None, limit: int = 100
 ) -> list[Document]:
@@ -455,6 +457,7 @@ def request_resync(*, sync_statuses: Iterable[SyncStatus]) -> int:
 # --- semantic search ---------------------------------------------------------------------------------
 
 
+@reads_from_replica()
 def semantic_search(
     *,
     embedding: Any,
@@ -487,7 +490,9 @@ def semantic_search(
         where_params.append(repository)
     query = Vector(vector)
 
-    cursor = _search_cursor()
+    # On the read replica when one is configured (tekupdb.db.replica decides, as the router does).
+    using = read_alias()
+    cursor = _search_cursor(using)
     plan = _choose_plan(cursor, limit=limit, where=where, where_params=where_params)
     rows = None
     if plan is not None:
@@ -498,16 +503,20 @@ def semantic_search(
     if rows is None:
         _logger.debug("semantic_search: exact scan")
         rows = _exact_search(cursor, query, limit, where, where_params)
-    results = [SearchResult(document=document, similarity=1.0 - distance) for document, distance in rows]
+    results = [
+        SearchResult(document=document, similarity=1.0 - distance)
+        for document, distance in _documents_with_distance(rows, using)
+    ]
     return [result for result in results if result.similarity > threshold]
 
 
-def _search_cursor() -> psycopg.Cursor:
+def _search_cursor(using: str) -> psycopg.Cursor:
     """A server-side-binding cursor on Django's own connection (and transaction): the query vector
     travels as 6 KB of binary instead of a 20 KB text literal that both sides would have to format and
     parse (Django's cursors bind on the client)."""
-    connection.ensure_connection()
-    raw = connection.connection
+    conn = connections[using]
+    conn.ensure_connection()
+    raw = conn.connection
     _register_vector(raw)
     return psycopg.Cursor(raw)
 
@@ -641,7 +650,7 @@ def _hnsw_search(cursor, query: Vector, limit: int, plan: _IndexPlan, where: lis
                 [str(plan.max_scan_tuples)],
             )
         cursor.execute(sql, params)
-    return _documents_with_distance(cursor.fetchall())
+    return cursor.fetchall()
 
 
 def _exact_search(cursor, query: Vector, limit: int, where: list[str], where_params: list):
@@ -668,10 +677,10 @@ def _exact_search(cursor, query: Vector, limit: int, where: list[str], where_par
              LIMIT %s
         """
     cursor.execute(sql, [query, *where_params, limit])
-    return _documents_with_distance(cursor.fetchall())
+    return cursor.fetchall()
 
 
-def _documents_with_distance(rows) -> list[tuple[Document, float]]:
+def _documents_with_distance(rows, using: str) -> list[tuple[Document, float]]:
     """Documents built from raw rows as the ORM would (its column converters, e.g. JSON, applied)."""
     fields = Document._meta.concrete_fields
     names = [field.attname for field in fields]
@@ -682,8 +691,8 @@ def _documents_with_distance(rows) -> list[tuple[Document, float]]:
     for row in rows:
         values = list(row[:-1])
         for index, convert in converters:
-            values[index] = convert(values[index], None, connection)
-        found.append((Document.from_db(connection.alias, names, values), float(row[-1])))
+            values[index] = convert(values[index], None, connections[using])
+        found.append((Document.from_db(using, names, values), float(row[-1])))
     return found
 
 
@@ -748,6 +757,7 @@ def embed_documents(
     return done
 
 
+@reads_from_replica()
 def search_text(
     *,
     query: str,
@@ -843,6 +853,7 @@ def bulk_upsert_documents(
     iterator = iter(rows)
     # One audit entry per statement of a batch, not one per document (shared.audit.summarised_audit).
     with summarised_audit("vault.bulk_upsert_documents"), connection.cursor():
+        note_write()  # COPY and the raw cursor below bypass Django's execute wrappers
         raw = connection.connection  # the psycopg 3 connection under Django's cursor
         # The embeddings of new documents record a content hash made here; it must be the md5 of the
         # bytes the database hashes (always the case with a UTF8 database).

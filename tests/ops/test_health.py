@@ -274,3 +274,10 @@ def test_key_ring_samples_a_big_column(db, settings, monkeypatch):
 
     assert check.ok and check.value == 5  # every row's key id counted ...
     assert len(decrypted) == 2  # ... but only the sample decrypted
+
+
+def test_without_a_replica_the_replica_check_says_so_and_passes(db, settings, tmp_path):
+    settings.TEKUPDB_BACKUP_DIR = tmp_path / "absent"
+    replica = run_checks().check("replica")
+    assert replica.ok and replica.value is None
+    assert replica.detail == "no read replica configured (DATABASE_REPLICA_URL unset)"

@@ -10,13 +10,15 @@ unqualified. This backend closes that gap in three places:
 - `schema`: qualifies DROP INDEX, ALTER INDEX, SET CONSTRAINTS with the table's schema, renames and moves
   schema tables correctly, and creates a table's schema if it is missing (--nomigrations);
 - the embedded server: when the settings carry EMBEDDED_DATA_DIR, it is started on the first connection;
+- the primary's connections note every write for the read replica's router (tekupdb.db.replica);
 - `timestamps`: stored timestamps beyond Python's datetime (±infinity, year 9999 in UTC) are read as
   the nearest ones every time zone can show, so admin pages of such rows render.
 """
 
+from django.db import DEFAULT_DB_ALIAS
 from django.db.backends.postgresql import base as postgresql
 
-from .. import embedded
+from .. import embedded, replica
 from . import timestamps
 from .introspection import DatabaseIntrospection
 from .schema import DatabaseSchemaEditor
@@ -25,6 +27,12 @@ from .schema import DatabaseSchemaEditor
 class DatabaseWrapper(postgresql.DatabaseWrapper):
     SchemaEditorClass = DatabaseSchemaEditor
     introspection_class = DatabaseIntrospection
+
+    def __init__(self, settings_dict, alias=DEFAULT_DB_ALIAS):
+        super().__init__(settings_dict, alias)
+        if alias == DEFAULT_DB_ALIAS:
+            # Read-your-writes: a request that wrote reads from the primary (a no-op without a replica).
+            self.execute_wrappers.append(replica.note_statement)
 
     def get_connection_params(self):
         data_dir = self.settings_dict.get("EMBEDDED_DATA_DIR")
