@@ -24,6 +24,14 @@ class AdminLogin:
 
 
 def password_file() -> Path:
+    """Beside the embedded server's data directory, never inside it: PostgreSQL owns that directory,
+    and a base backup (pg_basebackup, a replica) would copy the file or fail on it (the server's user
+    may not read a file root wrote there)."""
+    data_dir = Path(settings.TEKUPDB_DATA_DIR)
+    return data_dir.with_name(f"{data_dir.name}.{PASSWORD_FILE_NAME}")
+
+
+def _password_file_of_earlier_versions() -> Path:
     return Path(settings.TEKUPDB_DATA_DIR) / PASSWORD_FILE_NAME
 
 
@@ -72,6 +80,9 @@ def ensure_admin_login(*, debug: bool) -> AdminLogin:
 
 
 def _read_password() -> str | None:
+    earlier = _password_file_of_earlier_versions()
+    if earlier.exists() and not password_file().exists():
+        os.replace(earlier, password_file())  # moved out of the data directory, once
     try:
         return password_file().read_text().strip() or None
     except FileNotFoundError:

@@ -9,11 +9,11 @@ from tekupdb import startup
 
 @pytest.fixture
 def data_dir(tmp_path, settings, monkeypatch):
-    settings.TEKUPDB_DATA_DIR = tmp_path
+    settings.TEKUPDB_DATA_DIR = tmp_path / ".pgdata"
     settings.DEBUG = True  # the test runner forces DEBUG off; start behaves as in development
     monkeypatch.delenv("DJANGO_SUPERUSER_EMAIL", raising=False)
     monkeypatch.delenv("DJANGO_SUPERUSER_PASSWORD", raising=False)
-    return tmp_path
+    return tmp_path / ".pgdata"
 
 
 def run_start():
@@ -22,14 +22,30 @@ def run_start():
     return out.getvalue()
 
 
-def test_start_creates_a_superuser_with_a_generated_password_kept_in_the_data_dir(db, data_dir):
+def test_start_creates_a_superuser_with_a_generated_password_kept_beside_the_data_dir(db, data_dir):
     output = run_start()
 
-    password = (data_dir / "admin-password.txt").read_text().strip()
+    # never inside PostgreSQL's own directory (a base backup of the server would trip over it)
+    assert startup.password_file() == data_dir.parent / ".pgdata.admin-password.txt"
+
+    password = startup.password_file().read_text().strip()
     user = User.objects.get(email=startup.DEFAULT_ADMIN_EMAIL)
     assert user.is_superuser and user.check_password(password)
     assert f"as {startup.DEFAULT_ADMIN_EMAIL} with password {password}" in output
-    assert (data_dir / "admin-password.txt").stat().st_mode & 0o077 == 0
+    assert startup.password_file().stat().st_mode & 0o077 == 0
+
+
+def test_a_password_file_inside_the_data_dir_is_moved_out_and_still_used(db, data_dir):
+    run_start()
+    password = startup.password_file().read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    startup.password_file().rename(data_dir / "admin-password.txt")  # where earlier versions kept it
+
+    output = run_start()
+
+    assert f"with password {password}" in output
+    assert not (data_dir / "admin-password.txt").exists()
+    assert startup.password_file().read_text().strip() == password
 
 
 def test_every_start_prints_the_same_login_and_creates_no_second_user(db, data_dir):
@@ -48,7 +64,7 @@ def test_start_uses_the_superuser_from_the_environment(db, data_dir, monkeypatch
 
     assert User.objects.get(email="boss@tekup.dk").check_password("env-given-passw0rd")
     assert "DJANGO_SUPERUSER_PASSWORD" in output and "env-given-passw0rd" not in output
-    assert not (data_dir / "admin-password.txt").exists()
+    assert not startup.password_file().exists()
 
 
 def test_start_does_not_overwrite_a_password_changed_on_purpose(db, data_dir):
@@ -95,7 +111,7 @@ def test_concurrent_starts_create_one_superuser_and_agree_on_its_password(data_d
     with ThreadPoolExecutor(max_workers=4) as pool:
         logins = list(pool.map(lambda _: login(), range(4)))
 
-    password = (data_dir / "admin-password.txt").read_text().strip()
+    password = startup.password_file().read_text().strip()
     assert User.objects.count() == 1
     assert User.objects.get().check_password(password)
     assert sum(login.created for login in logins) == 1
