@@ -33,15 +33,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-import pglock
 from django.db import connections, transaction
+from django.utils import timezone
 
 DEFAULT_SUFFIX = "_default"
 # Partitions whose planner estimate is below this are counted exactly when they are dropped; above it
 # the estimate is reported (counting millions of rows would undo the constant-time drop).
 EXACT_COUNT_BELOW = 10_000
 
-_BOUND = re.compile(r"FROM \('([^']+)'\) TO \('([^']+)'\)")
+# The lower bound in pg_get_expr(relpartbound): "FOR VALUES FROM ('2026-11-01') TO (...)"; a DEFAULT
+# partition's expression is "DEFAULT" (no match: month None).
+_LOWER_BOUND = r"FROM \('([^']+)'\)"
 
 
 @dataclass(frozen=True)
@@ -150,33 +152,34 @@ def partitioned_table(table: str, *, using: str = "default") -> PartitionedTable
 
 def partitions(table: PartitionedTable, *, using: str = "default") -> list[Partition]:
     """The partitions of `table`, oldest month first, the DEFAULT partition last."""
+    # The lower bound as the server wrote it (in the session's time zone for timestamptz), read back
+    # by the server as a UTC date; one query for all partitions (the prune's constant time).
+    month = (
+        "(regexp_match(pg_get_expr(c.relpartbound, c.oid), %s))[1]::date"
+        if table.column_type == "date"
+        else "((regexp_match(pg_get_expr(c.relpartbound, c.oid), %s))[1]::timestamptz "
+        "AT TIME ZONE 'UTC')::date"
+    )
     with connections[using].cursor() as cursor:
         cursor.execute(
-            """
-            SELECT c.relname, pg_get_expr(c.relpartbound, c.oid)
+            f"""
+            SELECT c.relname, {month}
             FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
             WHERE i.inhparent = %s::regclass
             """,
-            [table.qualified],
+            [_LOWER_BOUND, table.qualified],
         )
-        rows = cursor.fetchall()
-        found = []
-        for name, bound in rows:
-            match = _BOUND.search(bound or "")
-            if match is None:
-                found.append(Partition(name, None))
-                continue
-            # The bound as the server wrote it (in the session's time zone for timestamptz): read back
-            # by the server, as a UTC date.
-            cast = "%s::date" if table.column_type == "date" else "(%s::timestamptz AT TIME ZONE 'UTC')::date"
-            cursor.execute(f"SELECT {cast}", [match.group(1)])
-            found.append(Partition(name, cursor.fetchone()[0]))
+        found = [Partition(name, lower) for name, lower in cursor.fetchall()]
     return sorted(found, key=lambda p: (p.month is None, p.month or date.min))
 
 
-def _lock(table: PartitionedTable, using: str) -> pglock.advisory:
-    # Transaction-level: held until the commit or rollback of the enclosing atomic block.
-    return pglock.advisory(f"tekupdb.partitions:{table.key}", xact=True, using=using, timeout=None)
+def _lock(table: PartitionedTable, using: str) -> None:
+    """Wait for the table's transaction-level advisory lock: held until the commit or rollback of the
+    enclosing atomic block (pglock's functional form: its context manager refuses xact locks)."""
+    # Imported here: a sibling project that never partitions need not import pglock at startup.
+    import pglock
+
+    pglock.advisory(f"tekupdb.partitions:{table.key}", xact=True, using=using, timeout=None).acquire()
 
 
 def _month_condition(table: PartitionedTable, month: date) -> str:
@@ -250,7 +253,8 @@ def ensure_partitions(*, table: str, months: Iterable[date], using: str = "defau
         return []
     wanted = sorted({month_start(month) for month in months})
     created: list[str] = []
-    with transaction.atomic(using=using), _lock(found, using), connections[using].cursor() as cursor:
+    with transaction.atomic(using=using), connections[using].cursor() as cursor:
+        _lock(found, using)
         existing = partitions(found, using=using)
         have = {p.month for p in existing if not p.is_default}
         default = next((p for p in existing if p.is_default), None)
@@ -308,7 +312,7 @@ def create_ahead(
     months of rows waiting in the DEFAULT partition. Returns {'schema.table': [names created]}."""
     if isinstance(ahead, bool) or not isinstance(ahead, int) or not 0 <= ahead <= 120:
         raise ValueError(f"ahead must be a whole number of months from 0 to 120, got {ahead!r}.")
-    this_month = month_start(today or datetime.now(UTC))
+    this_month = month_start(today or timezone.now())
     months = [add_months(this_month, n) for n in range(ahead + 1)]
     result = {}
     for table in partitioned_tables(schemas=schemas, using=using):
@@ -344,15 +348,21 @@ def drop_partitions_before(
     else:
         fully_before = lambda month: add_months(month, 1) <= before  # noqa: E731
     dropped: list[DroppedPartition] = []
-    with transaction.atomic(using=using), _lock(found, using), connections[using].cursor() as cursor:
+    with transaction.atomic(using=using), connections[using].cursor() as cursor:
+        _lock(found, using)
         for partition in partitions(found, using=using):
             if partition.is_default or not fully_before(partition.month):
                 continue
             qualified = f"{_ident(found.schema)}.{_ident(partition.name)}"
             rows, estimated = _row_count(cursor, qualified)
             if not dry_run:
+                # Rows written earlier in this transaction may still have deferred foreign-key checks
+                # queued, and a table with queued checks cannot be dropped: run them now. (The
+                # project's foreign keys are all DEFERRABLE INITIALLY DEFERRED: restored below.)
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 cursor.execute(f"ALTER TABLE {found.qualified} DETACH PARTITION {qualified}")
                 cursor.execute(f"DROP TABLE {qualified}")
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
             dropped.append(DroppedPartition(partition.name, rows, estimated))
     return dropped
 
@@ -503,7 +513,7 @@ def partition_existing_table(
         else f"date_trunc('month', {_ident(column)} AT TIME ZONE 'UTC')::date"
     )
     cursor.execute(f"SELECT DISTINCT {month_of} FROM {qualified} WHERE {_ident(column)} IS NOT NULL")
-    this_month = month_start(today or datetime.now(UTC))
+    this_month = month_start(today or timezone.now())
     months = sorted(
         {row[0] for row in cursor.fetchall()} | {add_months(this_month, n) for n in range(ahead + 1)}
     )
@@ -555,3 +565,59 @@ def unpartition_table(cursor, *, table: str, column: str) -> int:
         rebuild_key=lambda text: _without_key(text, column),
         after_create=lambda cursor, staging_name: None,
     )
+
+
+# --- pruning --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PruneResult:
+    dropped: list[DroppedPartition]
+    deleted: int  # rows deleted (or, with dry_run, that would be) from the boundary month and DEFAULT
+
+    @property
+    def rows(self) -> int:
+        return self.deleted + sum(partition.rows for partition in self.dropped)
+
+    @property
+    def estimated(self) -> bool:
+        return any(partition.estimated for partition in self.dropped)
+
+
+def prune(
+    *,
+    table: str,
+    column: str,
+    before: date | datetime,
+    queryset,
+    dry_run: bool = False,
+    using: str = "default",
+) -> PruneResult:
+    """Remove the rows of `queryset` (the caller's exact rule: every row of it lies before `before`)
+    from `table`, partitioned on `column`: drop the whole months before `before`'s month, then DELETE
+    what the rule selects in the boundary month and the DEFAULT partition. On a plain table, a DELETE.
+
+    dry_run counts instead: the dropped partitions' rows (estimated for big ones), the DEFAULT
+    partition's rows of the dropped months, and the rule's rows from the boundary month on.
+    """
+    with transaction.atomic(using=using):
+        found = partitioned_table(table, using=using)
+        if found is None:
+            return PruneResult([], queryset.count() if dry_run else queryset.delete()[0])
+        dropped = drop_partitions_before(table=table, before=before, dry_run=dry_run, using=using)
+        if not dry_run:
+            return PruneResult(dropped, queryset.delete()[0])
+        bound: date | datetime = month_start(before)
+        if found.column_type != "date":
+            bound = datetime.combine(bound, datetime.min.time(), UTC)
+        rest = queryset.filter(**{f"{column}__gte": bound}).count()
+        default = next((p for p in partitions(found, using=using) if p.is_default), None)
+        if default is not None:
+            with connections[using].cursor() as cursor:
+                cursor.execute(
+                    f"SELECT count(*) FROM {_ident(found.schema)}.{_ident(default.name)} "
+                    f"WHERE {_ident(found.column)} < %s",
+                    [bound],
+                )
+                rest += cursor.fetchone()[0]
+        return PruneResult(dropped, rest)

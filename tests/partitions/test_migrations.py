@@ -59,8 +59,9 @@ def catalog(table: str) -> dict:
         constraints = dict(cursor.fetchall())
         cursor.execute(
             "SELECT c.oid::regclass::text, has_table_privilege(%s, c.oid, 'SELECT') "
-            "FROM pg_partition_tree(%s) t JOIN pg_class c ON c.oid = t.relid",
-            [GRANTEE, table],
+            "FROM pg_class c WHERE c.oid = %s::regclass "
+            "OR c.oid IN (SELECT relid FROM pg_partition_tree(%s::regclass))",
+            [GRANTEE, table, table],
         )
         grants = dict(cursor.fetchall())
     return {"indexes": indexes, "constraints": constraints, "grants": grants}
