@@ -12,9 +12,14 @@ Primary key: PostgreSQL requires a partitioned table's primary key and unique co
 partition column, so the database's primary key becomes (id, timestamp). Django's model keeps `id` as its
 primary key (the state does not change: SeparateDatabaseAndState): ids stay unique because they are
 random uuids (gen_random_uuid() / uuid4), never reused, and every lookup by id still uses the index.
-Foreign keys: this table's own foreign keys (execution_logs → executions, ON DELETE CASCADE) are re-created on the partitioned table (PostgreSQL
-supports them there). No foreign key points at this table (the swap refuses if one does: such a key
-would need the partition column too).
+Foreign keys: this table's own foreign keys (execution_logs → executions, ON DELETE CASCADE) are
+re-created on the partitioned table (PostgreSQL supports them there). No foreign key points at this table
+(the swap refuses if one does: such a key would need the partition column too).
+
+Triggers: the history tables carry no django-pgtrigger trigger (shared.audit.EXEMPT_TABLES: they are
+logs themselves); any trigger found is re-created on the new table, and `manage.py pgtrigger ls` shows
+every trigger INSTALLED afterwards. Writers that named the old key: the Prisma import's ON CONFLICT now
+takes the primary key's columns from the catalog.
 
 Backwards: one plain table again with every row and the primary key (id).
 """

@@ -286,3 +286,25 @@ def test_the_dashboard_counts_a_partitioned_table_by_its_partitions(db):
     audit = stats[("shared", "audit_logs")]
     assert audit.rows == 30 and audit.size_bytes > 0
     assert not [key for key in stats if key[1].startswith("audit_logs_")]  # partitions are not listed
+
+
+def test_the_seed_makes_the_partitions_of_its_year_and_leaves_no_row_in_default(db):
+    from tekupdb.seeding import run_seed
+
+    run_seed(size="small", apps=["shared", "billy", "flow"], now=datetime(2023, 8, 10, 9, tzinfo=UTC))
+
+    with connection.cursor() as cursor:
+        for schema, table in [
+            ("billy", "usage_metrics"),
+            ("billy", "audit_logs"),
+            ("flow", "execution_logs"),
+        ]:
+            cursor.execute(f'SELECT count(*) FROM "{schema}"."{table}"')
+            assert cursor.fetchone()[0] > 0, table
+            cursor.execute(f'SELECT count(*) FROM "{schema}"."{table}_default"')
+            assert cursor.fetchone()[0] == 0, table
+        assert exists('"billy"."usage_metrics_p2023_08"') and exists('"billy"."usage_metrics_p2022_09"')
+        cursor.execute(
+            'SELECT count(*) FROM "shared"."audit_logs_default" WHERE created_at < %s', ["2024-01-01"]
+        )
+        assert cursor.fetchone()[0] == 0
