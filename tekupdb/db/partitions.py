@@ -66,6 +66,7 @@ class PartitionedTable:
 class Partition:
     name: str
     month: date | None  # first day of its month; None for the DEFAULT partition
+    estimate: float = -1  # the planner's row estimate (pg_class.reltuples; -1 before ANALYZE)
 
     @property
     def is_default(self) -> bool:
@@ -163,13 +164,13 @@ def partitions(table: PartitionedTable, *, using: str = "default") -> list[Parti
     with connections[using].cursor() as cursor:
         cursor.execute(
             f"""
-            SELECT c.relname, {month}
+            SELECT c.relname, {month}, c.reltuples
             FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
             WHERE i.inhparent = %s::regclass
             """,
             [_LOWER_BOUND, table.qualified],
         )
-        found = [Partition(name, lower) for name, lower in cursor.fetchall()]
+        found = [Partition(*row) for row in cursor.fetchall()]
     return sorted(found, key=lambda p: (p.month is None, p.month or date.min))
 
 
@@ -179,7 +180,9 @@ def _lock(table: PartitionedTable, using: str) -> None:
     # Imported here: a sibling project that never partitions need not import pglock at startup.
     import pglock
 
-    pglock.advisory(f"tekupdb.partitions:{table.key}", xact=True, using=using, timeout=None).acquire()
+    # No timeout argument: pglock then runs the one SELECT pg_advisory_xact_lock(...) and waits as long
+    # as the session's lock_timeout allows (with one, it adds a savepoint and two SETs).
+    pglock.advisory(f"tekupdb.partitions:{table.key}", xact=True, using=using).acquire()
 
 
 def _month_condition(table: PartitionedTable, month: date) -> str:
@@ -321,11 +324,9 @@ def create_ahead(
     return result
 
 
-def _row_count(cursor, qualified: str) -> tuple[int, bool]:
+def _row_count(cursor, qualified: str, estimate: float) -> tuple[int, bool]:
     """(rows, estimated): the planner's estimate for a big partition, an exact count for a small one."""
-    cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [qualified])
-    estimate = cursor.fetchone()[0]
-    if estimate is not None and estimate >= EXACT_COUNT_BELOW:
+    if estimate >= EXACT_COUNT_BELOW:
         return int(estimate), True
     cursor.execute(f"SELECT count(*) FROM {qualified}")
     return cursor.fetchone()[0], False
@@ -354,15 +355,17 @@ def drop_partitions_before(
             if partition.is_default or not fully_before(partition.month):
                 continue
             qualified = f"{_ident(found.schema)}.{_ident(partition.name)}"
-            rows, estimated = _row_count(cursor, qualified)
+            rows, estimated = _row_count(cursor, qualified, partition.estimate)
             if not dry_run:
-                # Rows written earlier in this transaction may still have deferred foreign-key checks
-                # queued, and a table with queued checks cannot be dropped: run them now. (The
-                # project's foreign keys are all DEFERRABLE INITIALLY DEFERRED: restored below.)
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-                cursor.execute(f"ALTER TABLE {found.qualified} DETACH PARTITION {qualified}")
-                cursor.execute(f"DROP TABLE {qualified}")
-                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+                # One round trip. Rows written earlier in this transaction may still have deferred
+                # foreign-key checks queued, and a table with queued checks cannot be dropped: they run
+                # first. (The project's foreign keys are all DEFERRABLE INITIALLY DEFERRED: restored.)
+                cursor.execute(
+                    f"SET CONSTRAINTS ALL IMMEDIATE; "
+                    f"ALTER TABLE {found.qualified} DETACH PARTITION {qualified}; "
+                    f"DROP TABLE {qualified}; "
+                    f"SET CONSTRAINTS ALL DEFERRED"
+                )
             dropped.append(DroppedPartition(partition.name, rows, estimated))
     return dropped
 
