@@ -236,14 +236,6 @@ def create_partition(cursor, table: PartitionedTable, month: date) -> str:
     return name
 
 
-def create_default_partition(cursor, table: PartitionedTable) -> str:
-    name = f"{table.table}{DEFAULT_SUFFIX}"
-    qualified = f"{_ident(table.schema)}.{_ident(name)}"
-    cursor.execute(f"CREATE TABLE {qualified} PARTITION OF {table.qualified} DEFAULT")
-    _copy_grants(cursor, source=table.qualified, target=qualified)
-    return name
-
-
 def ensure_partitions(*, table: str, months: Iterable[date], using: str = "default") -> list[str]:
     """Create the partitions of `table` ('schema.table') for `months` (any day of each) that are
     missing, moving the rows of those months out of the DEFAULT partition; return the names created.
@@ -497,7 +489,10 @@ def partition_existing_table(
 ) -> int:
     """Make the plain table `table` ('schema.table') range-partitioned by month on `column`, keeping
     every row: a partition for each month that has rows, this month and `ahead` months more, and the
-    DEFAULT partition. The primary key and unique keys gain `column`. Returns the rows moved."""
+    DEFAULT partition. The primary key and unique keys gain `column`. Returns the rows moved.
+
+    Run it inside a transaction (a migration's): the table is locked until the commit, and any failure
+    (a row count that differs, a foreign key pointing at the table) rolls everything back."""
     schema, name = split_table(table)
     qualified = f"{_ident(schema)}.{_ident(name)}"
     cursor.execute(

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from io import StringIO
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, connections
@@ -210,8 +211,10 @@ def test_audit_prune_keeps_at_least_a_year_and_records_itself(db, clock, staff_u
         action="event", resource_type="t", resource_id="3", created_at=datetime(2026, 6, 30, tzinfo=UTC)
     )
 
-    with pytest.raises(CommandError, match="older_than must be a positive timedelta from 365 days"):
+    with pytest.raises(CommandError, match="--older-than must be at least 365d: the audit is kept a year"):
         run("audit_prune", "--older-than", "30d")
+    with pytest.raises(ValidationError, match="older_than must be a positive timedelta from 365 days"):
+        prune_audit(older_than=timedelta(days=364))
     out = run("audit_prune", "--older-than", "370d", "--as", staff_user.email)  # cutoff 2026-06-09
 
     assert "Deleted 2 audit entries older than 370d." in out

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from shared.commands import acting_as_email, add_as_argument, parse_age
-from shared.services import prune_audit
+from shared.services import AUDIT_MIN_RETENTION, prune_audit
 
 
 class Command(BaseCommand):
@@ -32,6 +32,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, older_than: str = "730d", dry_run: bool = False, **options):
         age = parse_age(older_than)
+        if age < AUDIT_MIN_RETENTION:
+            raise CommandError(
+                f"--older-than must be at least {AUDIT_MIN_RETENTION.days}d: the audit is kept a year "
+                f"at least (got {older_than.strip()})."
+            )
         try:
             with acting_as_email(options.get("as_email")):
                 count = prune_audit(older_than=age, dry_run=dry_run)
