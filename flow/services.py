@@ -27,10 +27,13 @@ from django.utils import timezone
 
 from shared import crypto
 from shared import validation as v
+from shared.audit import record_prune, table_key
+from tekupdb.db import partitions
 
 from .models import Execution, ExecutionLog, ExecutionStep, Schedule, Variable, Webhook, Workflow
 
 __all__ = [
+    "prune_execution_logs",
     "activate_workflow",
     "archive_workflow",
     "clean_allowed_ips",
@@ -755,3 +758,27 @@ def webhook_secret(*, webhook: Webhook) -> str | None:
     """
     webhook = v.instance(webhook, name="webhook", model=Webhook)
     return crypto.decrypt(webhook.secret) if webhook.secret else None
+
+
+def prune_execution_logs(*, older_than: timedelta, dry_run: bool = False) -> int:
+    """Delete execution log lines (flow.execution_logs) written more than `older_than` ago: whole
+    months as dropped partitions (constant time), the cutoff's month row by row. The executions and
+    their steps stay. Returns the lines (that would be) deleted (a big dropped month by the planner's
+    estimate); a prune that removed something leaves one entry in the shared audit.
+
+    Raises ValidationError keyed by the argument: older_than not from 1 µs to ten years, dry_run not a bool.
+    """
+    older_than = v.duration(older_than, name="older_than")
+    dry_run = v.boolean(dry_run, name="dry_run")
+    cutoff = timezone.now() - older_than
+    with transaction.atomic():
+        pruned = partitions.prune(
+            table=table_key(ExecutionLog),
+            column="timestamp",
+            before=cutoff,
+            queryset=ExecutionLog.objects.filter(timestamp__lt=cutoff),
+            dry_run=dry_run,
+        )
+        if not dry_run:
+            record_prune(table=table_key(ExecutionLog), older_than=older_than, cutoff=cutoff, pruned=pruned)
+    return pruned.rows

@@ -30,6 +30,7 @@ import contextlib
 import contextvars
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import pgtrigger
 from django.apps import apps
@@ -266,3 +267,28 @@ def summarised_audit(label: str, *, using: str = "default") -> Iterator[None]:
         yield
         # Put back (an exception instead rolls the block back, and the setting with it).
         raw.execute("SELECT set_config(%s, %s, true)", [MODE_SETTING, previous])
+
+
+def record_prune(*, table: str, older_than: timedelta, cutoff: datetime, pruned, **counts: int) -> None:
+    """One summary entry in the audit for a prune of a history table that removed something (those
+    tables are not audited row by row; the prune of the audit itself is recorded the same way).
+    `pruned` is a tekupdb.db.partitions.PruneResult; the prune services validated the rest.
+
+    Raises ValidationError: see log_event."""
+    if not pruned.rows and not any(counts.values()):
+        return
+    from .services import log_event  # services imports this module
+
+    log_event(
+        action="prune",
+        resource_type=table,
+        resource_id=cutoff.isoformat(),
+        metadata={
+            "older_than_seconds": older_than.total_seconds(),
+            "cutoff": cutoff.isoformat(),
+            "dropped_partitions": [partition.name for partition in pruned.dropped],
+            "rows": pruned.rows,
+            "estimated": pruned.estimated,
+            **counts,
+        },
+    )

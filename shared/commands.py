@@ -4,7 +4,9 @@ ran the command instead of the database role (`sql:<role>`)."""
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
@@ -15,6 +17,17 @@ AS_HELP = (
     "Record this command's writes in the audit as made by the user with this email "
     "(default: the database role, sql:<role>)."
 )
+
+
+_UNITS = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
+
+
+def parse_age(text: str, *, option: str = "--older-than") -> timedelta:
+    """'30d', '12h', '90m' or '3600s' as a timedelta (the prune commands' ages); CommandError else."""
+    match = re.fullmatch(r"\s*(\d+)\s*([dhms])\s*", text or "")
+    if not match or int(match.group(1)) == 0:
+        raise CommandError(f"{option} must be a positive number followed by d, h, m or s (got {text!r}).")
+    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
 
 
 def add_as_argument(parser) -> None:

@@ -34,30 +34,32 @@ def table_row_estimate(model, *, using: str = "default") -> int | None:
     """The planner's row estimate for a model's table, or None if PostgreSQL has none.
 
     `reltuples` is the count at the last VACUUM/ANALYZE; like the planner, scale it by the table's
-    current number of pages so that a bulk load since then shows. Before the first ANALYZE, fall back
-    on the statistics collector's live-row count.
+    current number of pages so that a bulk load since then shows. Before the first ANALYZE (of a
+    table, or of one partition), fall back on the statistics collector's live-row count.
     """
     table = connections[using].ops.quote_name(model._meta.db_table)
+    # A partitioned table (the history tables: tekupdb.db.partitions) stores nothing itself (its
+    # reltuples is -1 or 0): the estimate is the sum over its partitions, each scaled like a table.
     with connections[using].cursor() as cursor:
         cursor.execute(
             """
-            SELECT CASE
-                     WHEN c.reltuples < 0 THEN NULL
-                     WHEN c.relpages = 0 THEN c.reltuples
-                     ELSE c.reltuples / c.relpages
-                          * (pg_relation_size(c.oid) / current_setting('block_size')::int)
-                   END,
-                   s.n_live_tup
+            SELECT sum(CASE
+                         WHEN c.reltuples < 0 THEN s.n_live_tup
+                         WHEN c.relpages = 0 THEN c.reltuples
+                         ELSE c.reltuples / c.relpages
+                              * (pg_relation_size(c.oid) / current_setting('block_size')::int)
+                       END)
             FROM pg_class c
             LEFT JOIN pg_stat_all_tables s ON s.relid = c.oid
-            WHERE c.oid = to_regclass(%s)
+            WHERE (c.oid = to_regclass(%s) AND c.relkind <> 'p')
+               OR c.oid IN (SELECT relid FROM pg_partition_tree(to_regclass(%s)) WHERE isleaf)
             """,
-            [table],
+            [table, table],
         )
         row = cursor.fetchone()
     if row is None:
         return None
-    estimate = row[0] if row[0] is not None else row[1]
+    estimate = row[0]
     # round, not truncate: reltuples / relpages * pages is computed in floating point, and 120 rows
     # on 11 pages give 119.99999999999999 (a table with dead rows: every write is audited).
     return None if estimate is None else int(round(estimate))

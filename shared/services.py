@@ -10,19 +10,35 @@ work in `acting_as(user)`, and loads of many rows in `summarised_audit(label)`.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 
 from shared import validation as v
+from tekupdb.db import partitions
 
 from . import audit
 from .models import AuditLog, User
 
-__all__ = ["acting_as", "audit_trail", "create_user", "log_event", "summarised_audit", "user_by_email"]
+__all__ = [
+    "AUDIT_MIN_RETENTION",
+    "acting_as",
+    "audit_trail",
+    "create_user",
+    "log_event",
+    "prune_audit",
+    "summarised_audit",
+    "user_by_email",
+]
+
+# The audit is the record of who changed what: a prune may not cut it shorter than this (a year is
+# what a bookkeeping question usually reaches back; pick older with --older-than, never younger).
+AUDIT_MIN_RETENTION = dt.timedelta(days=365)
 
 summarised_audit = audit.summarised_audit
 ROW_ACTIONS = ("insert", "update", "delete")
@@ -146,3 +162,33 @@ def audit_trail(*, instance=None, model=None, pk=None, limit: int = 100) -> list
             schema_name=schema, table_name=table, resource_id=str(pk), action__in=ROW_ACTIONS
         ).order_by("-created_at")[:limit]
     )
+
+
+def prune_audit(*, older_than: dt.timedelta, dry_run: bool = False) -> int:
+    """Delete the audit entries (shared.audit_logs) created more than `older_than` ago: whole months as
+    dropped partitions (constant time), the cutoff's month row by row. Returns the entries (that would
+    be) deleted; a big dropped month counts by the planner's estimate.
+
+    Retention: `older_than` is at least AUDIT_MIN_RETENTION (a year). Who may: whoever runs
+    `manage.py audit_prune` on the server (no admin action deletes the audit); the prune is recorded
+    as one entry (action "prune", resource_type "shared.audit_logs") naming its actor (`--as`).
+
+    Raises ValidationError keyed by the argument: older_than not from a year to ten years, dry_run
+    not a bool.
+    """
+    older_than = v.duration(older_than, name="older_than", min_value=AUDIT_MIN_RETENTION)
+    dry_run = v.boolean(dry_run, name="dry_run")
+    cutoff = timezone.now() - older_than
+    with transaction.atomic():
+        pruned = partitions.prune(
+            table=audit.table_key(AuditLog),
+            column="created_at",
+            before=cutoff,
+            queryset=AuditLog.objects.filter(created_at__lt=cutoff),
+            dry_run=dry_run,
+        )
+        if not dry_run:
+            audit.record_prune(
+                table=audit.table_key(AuditLog), older_than=older_than, cutoff=cutoff, pruned=pruned
+            )
+    return pruned.rows

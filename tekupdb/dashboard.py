@@ -90,23 +90,30 @@ def table_stats(schemas: list[str], *, exact_count_below: int = EXACT_COUNT_BELO
     with _db().cursor() as cursor:
         cursor.execute(
             """
-            SELECT n.nspname, c.relname,
-                   CASE WHEN c.reltuples < 0 THEN s.n_live_tup
-                        WHEN c.relpages = 0 THEN c.reltuples
-                        ELSE c.reltuples / c.relpages
-                             * (pg_relation_size(c.oid) / current_setting('block_size')::int)
-                   END,
-                   pg_total_relation_size(c.oid)
+            SELECT n.nspname, c.relname, leaves.rows, leaves.size
             FROM pg_class c
             JOIN pg_namespace n ON n.oid = c.relnamespace
-            LEFT JOIN pg_stat_all_tables s ON s.relid = c.oid
+            -- A partitioned table (the monthly history tables) holds nothing itself: its rows and size
+            -- are its partitions' (pg_partition_tree lists nothing for a plain table).
+            CROSS JOIN LATERAL (
+                SELECT sum(CASE WHEN p.reltuples < 0 THEN s.n_live_tup
+                                WHEN p.relpages = 0 THEN p.reltuples
+                                ELSE p.reltuples / p.relpages
+                                     * (pg_relation_size(p.oid) / current_setting('block_size')::int)
+                           END) AS rows,
+                       sum(pg_total_relation_size(p.oid)) AS size
+                FROM pg_class p
+                LEFT JOIN pg_stat_all_tables s ON s.relid = p.oid
+                WHERE (p.oid = c.oid AND c.relkind = 'r')
+                   OR p.oid IN (SELECT relid FROM pg_partition_tree(c.oid) WHERE isleaf)
+            ) leaves
             WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY(%s)
             ORDER BY n.nspname, c.relname
             """,
             [schemas],
         )
         rows = cursor.fetchall()
-    stats = [TableStats(s, t, int(est or 0), True, int(size)) for s, t, est, size in rows]
+    stats = [TableStats(s, t, int(est or 0), True, int(size or 0)) for s, t, est, size in rows]
     small = [t for t in stats if t.rows < exact_count_below]
     if small:
         exact = within_timeout(lambda: _exact_counts(small), using=read_alias(), timeout_ms=COUNT_TIMEOUT_MS)

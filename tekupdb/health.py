@@ -113,6 +113,7 @@ def run_checks(*, include_slow: bool = True, timeout: float = 5.0) -> HealthRepo
                 _tables,
                 _migrations,
                 _database_size,
+                _partitions_ahead,
                 _billy_expired_cache,
                 _key_ring,
                 _backup_age,
@@ -213,6 +214,38 @@ def _database_size(conn) -> CheckResult:
         "SELECT pg_database_size(current_database()), pg_size_pretty(pg_database_size(current_database()))"
     ).fetchone()
     return CheckResult("database_size", True, size, pretty)
+
+
+def _partitions_ahead(conn) -> CheckResult | None:
+    """Warn when a partitioned history table has no partition for next month yet (`manage.py
+    partitions --ahead 3` from cron makes them): its rows would pile up in the DEFAULT partition,
+    which still takes them, so this is a warning, not a failure."""
+    rows = conn.execute(
+        """
+        SELECT n.nspname || '.' || c.relname,
+               to_regclass(format('%%I.%%I', n.nspname, c.relname || to_char(
+                   date_trunc('month', now() AT TIME ZONE 'UTC') + interval '1 month', '"_p"YYYY_MM'
+               ))) IS NOT NULL
+        FROM pg_partitioned_table p
+        JOIN pg_class c ON c.oid = p.partrelid
+        JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = ANY(%s) AND NOT c.relispartition
+        ORDER BY 1
+        """,
+        [app_schemas()],
+    ).fetchall()
+    if not rows:
+        return None  # nothing partitioned (a database before the partitioning migrations)
+    missing = [table for table, ready in rows if not ready]
+    if missing:
+        return CheckResult(
+            "partitions",
+            True,
+            len(rows) - len(missing),
+            f"no partition for next month: {', '.join(missing)} (run manage.py partitions --ahead 3)",
+            warning=True,
+        )
+    return CheckResult("partitions", True, len(rows), f"{len(rows)} partitioned tables ready for next month")
 
 
 def _billy_expired_cache(conn) -> CheckResult | None:

@@ -36,6 +36,8 @@ def database_actions() -> dict[tuple[str, str], str]:
             JOIN pg_namespace n ON n.oid = c.relnamespace
             JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = con.conkey[1]
             WHERE con.contype = 'f' AND n.nspname IN ('shared', 'vault', 'billy', 'renos', 'crm', 'flow')
+              -- a partition's copy of its partitioned table's key (the monthly history tables)
+              AND con.conparentid = 0
             """
         )
         return {(table, column): action for table, column, action in cursor.fetchall()}

@@ -115,3 +115,56 @@ class SyncForeignKeyActions(Operation):
     @property
     def migration_name_fragment(self):
         return "foreign_key_on_delete_actions"
+
+
+class PartitionByMonth(Operation):
+    """Make the table of `model_name` range-partitioned by month on `column`, keeping every row
+    (tekupdb.db.partitions.partition_existing_table); backwards, one plain table again.
+
+    Django's model state does not change (the model keeps `id` as its primary key): use it inside
+    `SeparateDatabaseAndState(database_operations=[...])` so that the migration says so.
+    """
+
+    reversible = True
+    reduces_to_sql = False
+    atomic = True
+
+    def __init__(self, table: str, column: str, ahead: int = 3):
+        self.table, self.column, self.ahead = table, column, ahead
+
+    def deconstruct(self):
+        return (
+            self.__class__.__qualname__,
+            [],
+            {"table": self.table, "column": self.column, "ahead": self.ahead},
+        )
+
+    def state_forwards(self, app_label, state):
+        pass  # the database's primary key gains the partition column; Django's stays `id`
+
+    def _applies(self, app_label, schema_editor) -> bool:
+        connection = schema_editor.connection
+        return connection.vendor == "postgresql" and router.allow_migrate(connection.alias, app_label)
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        from . import partitions
+
+        if self._applies(app_label, schema_editor):
+            with schema_editor.connection.cursor() as cursor:
+                partitions.partition_existing_table(
+                    cursor, table=self.table, column=self.column, ahead=self.ahead
+                )
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        from . import partitions
+
+        if self._applies(app_label, schema_editor):
+            with schema_editor.connection.cursor() as cursor:
+                partitions.unpartition_table(cursor, table=self.table, column=self.column)
+
+    def describe(self):
+        return f"Partition {self.table} by month on {self.column}"
+
+    @property
+    def migration_name_fragment(self):
+        return f"partition_{self.table.replace('.', '_')}_by_month"

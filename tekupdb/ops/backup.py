@@ -217,7 +217,16 @@ def create_backup(
         partial_dump = output_dir / f".{stem}.dump.partial"
         partial_manifest = output_dir / f".{stem}.json.partial"
 
-        command = [str(pg_dump.path), "--format=custom", "--verbose", f"--snapshot={snapshot}"]
+        # --load-via-partition-root: the rows of a partitioned history table are restored through the
+        # table, not into the partition they came from, so a restore into a database whose monthly
+        # partitions differ (made ahead since, or pruned) still routes every row (tekupdb.db.partitions).
+        command = [
+            str(pg_dump.path),
+            "--format=custom",
+            "--verbose",
+            "--load-via-partition-root",
+            f"--snapshot={snapshot}",
+        ]
         command += [f"--file={partial_dump}", f"--dbname={conninfo}"]
         for schema in schemas or []:
             command.append(f"--schema={schema}")

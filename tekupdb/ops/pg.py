@@ -151,6 +151,20 @@ def list_tables(conn: psycopg.Connection, schemas: list[str] | None = None) -> l
     return [tuple(row) for row in conn.execute(_TABLES_SQL, {"schemas": schemas or None}).fetchall()]
 
 
+def partitioned_tables(conn: psycopg.Connection, schemas: list[str] | None = None) -> list[tuple[str, str]]:
+    """Every partitioned table (schema, table) of the database, or of the given schemas."""
+    return [
+        tuple(row)
+        for row in conn.execute(
+            "SELECT n.nspname, c.relname FROM pg_catalog.pg_class c "
+            "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.relkind = 'p' AND NOT c.relispartition "
+            "AND (%(schemas)s::text[] IS NULL OR n.nspname = ANY(%(schemas)s::text[])) ORDER BY 1, 2",
+            {"schemas": schemas or None},
+        ).fetchall()
+    ]
+
+
 def count_rows(conn: psycopg.Connection, tables: list[tuple[str, str]]) -> dict[str, int]:
     """Exact row counts, keyed 'schema.table'."""
     from psycopg import sql

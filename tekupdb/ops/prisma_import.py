@@ -43,6 +43,7 @@ from psycopg import sql as psql
 
 from shared import crypto
 from shared.audit import summarised_audit
+from tekupdb.db import partitions
 
 SCHEMAS = ("shared", "vault", "billy", "renos", "crm", "flow")
 
@@ -463,6 +464,10 @@ def import_prisma(
                         _load_table(source, cursor, plan, table_report, report, progress, batch_size)
                 if any(plan.label == "renos.invoices" for plan in plans):
                     report.invoice_counters = _continue_invoice_counters(cursor)
+            # Imported history of any age lands in the DEFAULT partition of a partitioned table; give
+            # each of its months its own partition (the rows move with it) before the commit.
+            for plan in plans:
+                partitions.settle_default(table=plan.label)
             if dry_run:
                 transaction.set_rollback(True)
     return report
@@ -670,6 +675,17 @@ def _try_direct_copy(source, cursor, plan, context, table_report, refused, bar) 
     return True
 
 
+def _primary_key_columns(cursor, target_sql: str) -> list[str]:
+    cursor.execute(
+        "SELECT quote_ident(a.attname) FROM pg_index i "
+        "CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, position) "
+        "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
+        "WHERE i.indrelid = %s::regclass AND i.indisprimary ORDER BY k.position",
+        [target_sql],
+    )
+    return [row[0] for row in cursor.fetchall()] or ["id"]
+
+
 def _load_through_stage(source, cursor, plan, context, table_report, refused, bar, batch_size) -> None:
     stage_columns = ", ".join(f"{_q(c.target)} {c.stage_type}" for c in plan.columns)
     cursor.execute("DROP TABLE IF EXISTS prisma_stage")
@@ -692,13 +708,24 @@ def _load_through_stage(source, cursor, plan, context, table_report, refused, ba
     updated = [_q(c.target) for c in plan.columns if c.update and c.target != "id"]
     compare = ", ".join(f"t.{name}" for name in updated)
     new = ", ".join(f"EXCLUDED.{name}" for name in updated)
+    # The primary key is the conflict target: (id) on a plain table, (id, <month column>) on a
+    # partitioned one (tekupdb.db.partitions), whose unique keys must hold the partition column.
+    conflict = ", ".join(_primary_key_columns(cursor, plan.target_sql))
+    partitioned = partitions.partitioned_table(plan.label) is not None
     upsert = (
         f"INSERT INTO {plan.target_sql} AS t ({', '.join(targets)}) "
         f"SELECT {', '.join(c.insert_sql for c in plan.columns)} FROM prisma_stage st "
         "WHERE st._n BETWEEN %s AND %s ORDER BY st._n "
-        f"ON CONFLICT (id) DO UPDATE SET {', '.join(f'{n} = EXCLUDED.{n}' for n in updated)} "
+        f"ON CONFLICT ({conflict}) DO UPDATE SET {', '.join(f'{n} = EXCLUDED.{n}' for n in updated)} "
         f"WHERE ROW({compare}) IS DISTINCT FROM ROW({new}) "
-        "RETURNING (xmax = 0)"
+        # xmax = 0 tells a new row from an updated one; a partitioned table cannot return system
+        # columns, so there the rows that existed before are counted first instead.
+        f"RETURNING {'true' if partitioned else '(xmax = 0)'}"
+    )
+    id_sql = next(c.insert_sql for c in plan.columns if c.target == "id")
+    existing = (
+        f"SELECT count(*) FROM {plan.target_sql} WHERE id IN "
+        f"(SELECT {id_sql} FROM prisma_stage st WHERE st._n BETWEEN %s AND %s)"
     )
     staged = 0
 
@@ -706,8 +733,14 @@ def _load_through_stage(source, cursor, plan, context, table_report, refused, ba
         nonlocal staged
         try:
             with transaction.atomic():
+                if partitioned:
+                    cursor.execute(existing, [low, high])
+                    before = cursor.fetchone()[0]
                 cursor.execute(upsert, [low, high])
                 inserted = [row[0] for row in cursor.fetchall()]
+                if partitioned:
+                    new_count = high - low + 1 - before
+                    inserted = [True] * new_count + [False] * (len(inserted) - new_count)
         except (DatabaseError, psycopg.Error) as error:
             if low == high:
                 cursor.execute("SELECT _source_id FROM prisma_stage WHERE _n = %s", [low])

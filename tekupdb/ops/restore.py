@@ -163,6 +163,7 @@ def restore_backup(
             raise BackupError(
                 f"The database holds data ({shown}); the restore would replace it. Pass --yes to go on."
             )
+        partitioned = pg.partitioned_tables(conn, scope)
         grant_schemas = [s for s in roles.existing_roles(conn, scope) if s in scope]
         grants = roles.render(
             roles.roles_sql(schemas=grant_schemas, database=conn.info.dbname, create=False), conn
@@ -186,7 +187,10 @@ def restore_backup(
             # Drop and recreate every object of the backup; the roles' grants go with the dropped
             # objects, so they are granted again before the commit.
             restore_cmd += ["--clean", "--if-exists"]
-            prologue.write_text(AUDIT_OFF)
+            # The partitioned history tables go first, whole: the script's own drops would take the
+            # partitions' indexes one by one, which PostgreSQL refuses while the table's index needs
+            # them (and a partition made since the backup is not in the script at all).
+            prologue.write_text(AUDIT_OFF + _drop_partitioned_sql(partitioned))
             epilogue.write_text(_verify_sql(expected) + "\n" + grants + "\n")
         else:
             # Some schemas: their tables are referenced from other schemas (everything points at
@@ -262,6 +266,10 @@ def _record_restore(conn, backup: Backup, scope: list[str]) -> None:
             json.dumps({"backup": backup.dump_path.name, "schemas": scope}),
         ],
     )
+
+
+def _drop_partitioned_sql(tables: list[tuple[str, str]]) -> str:
+    return "".join(f'DROP TABLE IF EXISTS "{schema}"."{table}";\n' for schema, table in tables)
 
 
 def _delete_sql(expected: dict[str, int]) -> str:

@@ -23,7 +23,12 @@ from dataclasses import dataclass
 
 from django.apps import apps as django_apps
 
+from tekupdb.db import partitions
+
 from .base import SeedContext, anchor
+
+# How far back the demo history reaches (about a year, plus a margin).
+SEED_HISTORY_DAYS = 400
 
 SIZES = ("small", "medium", "large")
 # shared first: the other apps refer to its users; otherwise independent.
@@ -84,9 +89,16 @@ def run_seed(
             _module(label).reset(
                 SeedContext(app=label, size=size, random_seed=random_seed, progress=progress, now=now)
             )
+    # The demo history reaches back a year: its months get their partitions before the rows are
+    # COPYed (moving them out of the DEFAULT partition afterwards would write every row twice).
+    months = partitions.months_between(now - dt.timedelta(days=SEED_HISTORY_DAYS), now)
+    for table in partitions.partitioned_tables(schemas=chosen):
+        partitions.ensure_partitions(table=table.key, months=months)
     results = []
     for label in chosen:
         ctx = SeedContext(app=label, size=size, random_seed=random_seed, progress=progress, now=now)
         _module(label).seed(ctx)
         results.append(SeedResult(app=label, inserted=dict(ctx.inserted)))
+    for table in partitions.partitioned_tables(schemas=chosen):
+        partitions.settle_default(table=table.key)  # anything dated outside that year
     return results

@@ -514,6 +514,31 @@ def _(w):
     }
 
 
+@spec("billy.services.prune_tool_audit")
+def _(w):
+    return {
+        "older_than": st.integers(1, 10**8).map(lambda s: dt.timedelta(seconds=s)),
+        "dry_run": st.booleans(),
+    }
+
+
+@spec("flow.services.prune_execution_logs")
+def _(w):
+    return {
+        "older_than": st.integers(1, 10**8).map(lambda s: dt.timedelta(seconds=s)),
+        "dry_run": st.booleans(),
+    }
+
+
+@spec("shared.services.prune_audit")
+def _(w):
+    # from under the year's minimum retention (refused) to well over it
+    return {
+        "older_than": st.integers(300, 4000).map(lambda d: dt.timedelta(days=d)),
+        "dry_run": st.booleans(),
+    }
+
+
 # --- crm ---------------------------------------------------------------------------------------------------
 
 

@@ -1,0 +1,344 @@
+"""Usage metrics partitioned by month against the same table unpartitioned, side by side (issue 19).
+
+Both tables have billy.usage_metrics' columns and keys (primary key, the slot's unique key, the date
+index; no foreign key on either) in a schema of their own, `bench_history`. The partitioned one is made
+the way billy's migration makes it (tekupdb.db.partitions.partition_existing_table, then the months of
+the data with ensure_partitions). Both are filled with the same rows, generated in the server
+(INSERT … SELECT over generate_series): eleven months and this one of hourly rows for N organizations
+× 20 tools, through today; about 10,000,000 rows (--quick: 1,500,000). Then, interleaved so that the
+shared machine's drift hits both alike:
+
+- the usage chart query for one organization and 30 days: the SQL of billy.services.get_daily_calls
+  (what the dashboard's chart runs), compiled from its queryset; median of many runs, random orgs;
+  target: partitioned no slower (ratio ≤ 1.0, within noise);
+- insert throughput: billy.services.track_usage's own upsert (INSERT … ON CONFLICT … DO UPDATE), new
+  slots of today, in alternating batches; target: partitioned ≥ 0.9× the rows/s;
+- pruning the oldest month, three times (each after a CHECKPOINT, alternating which goes first; the
+  median ratio): `DELETE … WHERE date < <first of the next month>` on the plain table against detach +
+  drop of the month's partition (tekupdb.db.partitions.drop_partitions_before) plus the same DELETE for
+  the boundary (which finds nothing); target: ≥ 100× faster. Also timed: the VACUUM of the plain table
+  that the DELETE leaves owing (dead rows, their index entries), reported as a second ratio.
+
+    python bench/history.py [--quick] [--rows N]
+
+The last line printed is JSON. The schema is dropped at the start and at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import time
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tekupdb.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.db.models import Sum  # noqa: E402
+
+from billy import services  # noqa: E402
+from billy.models import UsageMetric  # noqa: E402
+from tekupdb.db import partitions  # noqa: E402
+
+SCHEMA = "bench_history"
+PLAIN = f'"{SCHEMA}"."usage_plain"'
+PARTED = f'"{SCHEMA}"."usage_parted"'
+TOOLS = 20
+
+
+def execute(sql: str, params=None) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def create_tables() -> None:
+    execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
+    execute(f"CREATE SCHEMA {SCHEMA}")
+    for table in (PLAIN, PARTED):
+        name = table.split(".")[1].strip('"')
+        # billy.usage_metrics' columns and defaults (it is partitioned itself: LIKE takes no keys).
+        execute(f"CREATE TABLE {table} (LIKE billy.usage_metrics INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
+        execute(f"ALTER TABLE {table} ADD CONSTRAINT {name}_pkey PRIMARY KEY (id)")
+        execute(
+            f"ALTER TABLE {table} ADD CONSTRAINT {name}_slot_uniq "
+            "UNIQUE (organization_id, date, hour, tool_name)"
+        )
+        execute(f"CREATE INDEX {name}_date_idx ON {table} (date)")
+    with transaction.atomic(), connection.cursor() as cursor:
+        partitions.partition_existing_table(cursor, table=f"{SCHEMA}.usage_parted", column="date", ahead=0)
+
+
+def fill(table: str, rows: int, organizations: int, first_day: date) -> float:
+    """`rows` rows: row i is (day, organization, hour, tool) of its index; returns rows per second."""
+    per_day = organizations * 24 * TOOLS
+    started = time.perf_counter()
+    execute(
+        f"""
+        INSERT INTO {table} (id, created_at, updated_at, organization_id, date, hour, tool_name,
+                             call_count, success_count, error_count, avg_duration_ms, cache_hit_rate,
+                             duration_sum_ms, duration_count, cache_hits, cache_lookups)
+        SELECT gen_random_uuid(), now(), now(),
+               ('00000000-0000-4000-8000-'
+                || lpad((mod(i, %(per_day)s) / (24 * %(tools)s))::text, 12, '0'))::uuid,
+               %(first)s::date + (i / %(per_day)s)::int,
+               mod(i / %(tools)s, 24)::smallint,
+               'tool_' || mod(i, %(tools)s),
+               1 + mod(i, 7), 1 + mod(i, 7) - (mod(i, 3) = 0)::int, (mod(i, 3) = 0)::int, 120.5, 50.00,
+               120.5 * (1 + mod(i, 7)), 1 + mod(i, 7), 1, 2
+        FROM generate_series(0::bigint, %(rows)s - 1) AS i
+        """,
+        {"per_day": per_day, "tools": TOOLS, "first": first_day, "rows": rows},
+    )
+    elapsed = time.perf_counter() - started
+    execute(f"VACUUM ANALYZE {table}")
+    return rows / elapsed
+
+
+def organization_id(n: int) -> uuid.UUID:
+    return uuid.UUID(f"00000000-0000-4000-8000-{n:012d}")
+
+
+def chart_sql(table: str) -> tuple[str, list[str]]:
+    """The SQL of billy.services.get_daily_calls (its queryset, compiled), pointed at `table`, and the
+    order of its parameters ("org", "start", "end")."""
+    today = datetime.now(UTC).date()
+    named = {organization_id(0): "org", today - timedelta(days=29): "start", today: "end"}
+    queryset = (
+        UsageMetric.objects.filter(
+            organization_id=organization_id(0), date__gte=today - timedelta(days=29), date__lte=today
+        )
+        .values("date")
+        .annotate(calls=Sum("call_count"), errors=Sum("error_count"))
+        .order_by()
+    )
+    sql, params = queryset.query.sql_with_params()
+    assert 'FROM "billy"."usage_metrics"' in sql, sql
+    return sql.replace('"billy"."usage_metrics"', table), [named[value] for value in params]
+
+
+def timed(sql: str, params) -> float:
+    with connection.cursor() as cursor:
+        started = time.perf_counter()
+        cursor.execute(sql, params)
+        cursor.fetchall()
+        return (time.perf_counter() - started) * 1000
+
+
+def chart(organizations: int, runs: int, rng: random.Random) -> dict:
+    today = datetime.now(UTC).date()
+    (plain_sql, order), (parted_sql, _) = chart_sql(PLAIN), chart_sql(PARTED)
+    plain, parted, paired = [], [], []
+    for i in range(runs + 5):  # the first five warm the caches
+        values = {
+            "org": organization_id(rng.randrange(organizations)),
+            "start": today - timedelta(days=29),
+            "end": today,
+        }
+        params = [values[name] for name in order]
+        if i % 2:
+            b, a = timed(parted_sql, params), timed(plain_sql, params)
+        else:
+            a, b = timed(plain_sql, params), timed(parted_sql, params)
+        if i >= 5:
+            plain.append(a)
+            parted.append(b)
+            paired.append(b / a)
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + parted_sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    scanned = sorted({word for word in plan.split() if word.startswith("usage_parted_p")})
+    return {
+        "plain_p50_ms": round(statistics.median(plain), 3),
+        "partitioned_p50_ms": round(statistics.median(parted), 3),
+        "paired_ratio": round(statistics.median(paired), 3),
+        "partitions_in_plan": scanned,
+    }
+
+
+def inserts(organizations: int, batches: int, per_batch: int) -> dict:
+    """track_usage's upsert, new slots (tools beyond the filled ones), alternating batches."""
+    today = datetime.now(UTC).date()
+    sql = {t: services._TRACK_USAGE_SQL.format(table=t) for t in (PLAIN, PARTED)}
+    elapsed = {PLAIN: 0.0, PARTED: 0.0}
+    done = 0
+    for batch in range(batches):
+        order = (PLAIN, PARTED) if batch % 2 else (PARTED, PLAIN)
+        for table in order:
+            with connection.cursor() as cursor:
+                started = time.perf_counter()
+                with transaction.atomic():
+                    for n in range(per_batch):
+                        k = batch * per_batch + n
+                        cursor.execute(
+                            sql[table],
+                            {
+                                "organization": organization_id(k % organizations),
+                                "date": today,
+                                "hour": k % 24,
+                                "tool_name": f"new_tool_{k}",
+                                "success": 1,
+                                "duration": 100.0,
+                                "timed": 1,
+                                "average": 100.0,
+                                "hit": 1,
+                                "lookup": 1,
+                                "rate": 100,
+                            },
+                        )
+                elapsed[table] += time.perf_counter() - started
+        done += per_batch
+    return {
+        "rows_each": done,
+        "plain_rows_per_s": round(done / elapsed[PLAIN]),
+        "partitioned_rows_per_s": round(done / elapsed[PARTED]),
+        "ratio": round(elapsed[PLAIN] / elapsed[PARTED], 3),
+    }
+
+
+def checkpoint() -> None:
+    """Each prune starts from the same WAL state (the first change of a page after a checkpoint writes
+    the whole page to the WAL)."""
+    execute("CHECKPOINT")
+
+
+def prune_months(first_day: date, months: int) -> dict:
+    """Remove the oldest `months` whole months from both tables, one month at a time, alternating which
+    table goes first; the figure is the median of the per-month ratios (a shared machine's burst only
+    ever adds time to one side of one month)."""
+    runs = []
+    for n in range(months):
+        oldest = partitions.add_months(partitions.month_start(first_day), n)
+        cutoff = partitions.add_months(oldest, 1)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT count(*) FROM {PLAIN} WHERE date < %s", [cutoff])
+            rows = cursor.fetchone()[0]
+
+        def delete(cutoff: date = cutoff) -> tuple[float, float]:
+            """The DELETE, then the VACUUM that a DELETE-based prune owes before the space is reused
+            (the dead rows and their index entries); a dropped partition owes none."""
+            checkpoint()
+            started = time.perf_counter()
+            with transaction.atomic():
+                execute(f"DELETE FROM {PLAIN} WHERE date < %s", [cutoff])
+            deleted = time.perf_counter()
+            execute(f"VACUUM {PLAIN}")
+            return deleted - started, time.perf_counter() - deleted
+
+        def drop(cutoff: date = cutoff) -> tuple[float, list]:
+            checkpoint()
+            started = time.perf_counter()
+            with transaction.atomic():
+                dropped = partitions.drop_partitions_before(table=f"{SCHEMA}.usage_parted", before=cutoff)
+                execute(f"DELETE FROM {PARTED} WHERE date < %s", [cutoff])  # the boundary: nothing left
+            return time.perf_counter() - started, dropped
+
+        if n % 2:
+            (drop_s, dropped), (delete_s, vacuum_s) = drop(), delete()
+        else:
+            (delete_s, vacuum_s), (drop_s, dropped) = delete(), drop()
+        runs.append(
+            {
+                "month": oldest.isoformat(),
+                "rows": rows,
+                "dropped": [p.name for p in dropped],
+                "dropped_rows_reported": sum(p.rows for p in dropped),
+                "delete_s": round(delete_s, 4),
+                "vacuum_after_delete_s": round(vacuum_s, 4),
+                "drop_s": round(drop_s, 4),
+                "speedup": round(delete_s / drop_s, 1),
+                "speedup_with_vacuum": round((delete_s + vacuum_s) / drop_s, 1),
+            }
+        )
+        print(f"prune: {json.dumps(runs[-1])}", file=sys.stderr)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT (SELECT count(*) FROM {PLAIN}), (SELECT count(*) FROM {PARTED})")
+        left_plain, left_parted = cursor.fetchone()
+    assert left_plain == left_parted, (left_plain, left_parted)
+    return {
+        "months": runs,
+        "delete_s_median": round(statistics.median(r["delete_s"] for r in runs), 4),
+        "drop_s_median": round(statistics.median(r["drop_s"] for r in runs), 4),
+        "vacuum_after_delete_s_median": round(statistics.median(r["vacuum_after_delete_s"] for r in runs), 4),
+        "speedup": round(statistics.median(r["speedup"] for r in runs), 1),
+        "speedup_with_vacuum": round(statistics.median(r["speedup_with_vacuum"] for r in runs), 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="1,500,000 rows, fewer runs (a minute or two)")
+    parser.add_argument(
+        "--rows", type=int, default=None, help="about this many rows in each table (default 10,000,000)"
+    )
+    args = parser.parse_args()
+    today = datetime.now(UTC).date()
+    # Whole months, the oldest one a full month (the one pruned), through today.
+    first_day = partitions.add_months(partitions.month_start(today), -11)
+    days = (today - first_day).days + 1
+    wanted = args.rows or (1_500_000 if args.quick else 10_000_000)
+    organizations = max(1, round(wanted / (days * 24 * TOOLS)))
+    rows = organizations * days * 24 * TOOLS
+    rng = random.Random(19)
+    call_command("migrate", verbosity=0)
+    try:
+        create_tables()
+        partitions.ensure_partitions(
+            table=f"{SCHEMA}.usage_parted", months=partitions.months_between(first_day, today)
+        )
+        fill_rates = {}
+        for table in (PLAIN, PARTED):
+            fill_rates[table] = fill(table, rows, organizations, first_day)
+            print(f"filled {table}: {rows:,} rows, {fill_rates[table]:,.0f} rows/s", file=sys.stderr)
+        with connection.cursor() as cursor:
+            cursor.execute(f'SELECT count(*) FROM "{SCHEMA}"."usage_parted_default"')
+            in_default = cursor.fetchone()[0]
+        chart_figures = chart(organizations, 40 if args.quick else 200, rng)
+        print(f"chart: {json.dumps(chart_figures)}", file=sys.stderr)
+        insert_figures = inserts(organizations, 6 if args.quick else 10, 500 if args.quick else 2000)
+        print(f"inserts: {json.dumps(insert_figures)}", file=sys.stderr)
+        prune_figures = prune_months(first_day, 3)
+    finally:
+        execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
+
+    bulk_ratio = fill_rates[PARTED] / fill_rates[PLAIN]
+    print(
+        f"prune a month (median of 3): DELETE {prune_figures['delete_s_median']:.3f} s, "
+        f"drop {prune_figures['drop_s_median']:.4f} s ({prune_figures['speedup']}x; with the VACUUM the "
+        f"DELETE owes, {prune_figures['speedup_with_vacuum']}x); "
+        f"chart p50 {chart_figures['plain_p50_ms']} ms plain, "
+        f"{chart_figures['partitioned_p50_ms']} ms partitioned (ratio {chart_figures['paired_ratio']}); "
+        f"upserts {insert_figures['ratio']}x, bulk fill {bulk_ratio:.2f}x"
+    )
+    figures = {
+        "bench": "history",
+        "quick": args.quick,
+        "rows": rows,
+        "organizations": organizations,
+        "rows_left_in_default": in_default,
+        "fill_rows_per_s": {"plain": round(fill_rates[PLAIN]), "partitioned": round(fill_rates[PARTED])},
+        "bulk_fill_ratio": round(bulk_ratio, 3),
+        "chart": chart_figures,
+        "inserts": insert_figures,
+        "prune": prune_figures,
+        "pass_prune_100x": prune_figures["speedup"] >= 100,
+        "pass_prune_100x_with_vacuum": prune_figures["speedup_with_vacuum"] >= 100,
+        "pass_chart_no_slower": chart_figures["paired_ratio"] <= 1.0,
+        "pass_inserts_0_9x": insert_figures["ratio"] >= 0.9,
+    }
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
