@@ -212,6 +212,22 @@ def test_render_environment_generates_the_secret_key_and_asks_for_the_rest():
             assert "value" not in variable, f"{name} must not be written in render.yaml"
 
 
+def test_render_runs_the_partitions_command_nightly_with_the_web_services_settings():
+    (cron,) = [s for s in render()["services"] if s["type"] == "cron"]
+    assert shlex.split(cron["startCommand"]) == ["python", "manage.py", "partitions", "--ahead", "3"]
+    assert len(cron["schedule"].split()) == 5
+    variables = {v["key"]: v for v in cron["envVars"]}
+    assert set(variables) >= REQUIRED_IN_PRODUCTION
+    assert variables["DATABASE_URL"] == {
+        "key": "DATABASE_URL",
+        "fromDatabase": {"name": "tekup-db-postgres", "property": "connectionString"},
+    }
+    for name in REQUIRED_IN_PRODUCTION - {"DATABASE_URL"}:
+        assert variables[name]["fromService"] == {"type": "web", "name": "tekup-db", "envVarKey": name}
+    web = {v["key"] for v in web_service()["envVars"]}
+    assert {v["fromService"]["envVarKey"] for v in variables.values() if "fromService" in v} <= web
+
+
 def test_render_database_is_postgres_16_wired_through_database_url():
     (database,) = render()["databases"]
     assert str(database["postgresMajorVersion"]) == "16"
