@@ -604,9 +604,7 @@ def _hnsw_search(cursor, query: Vector, limit: int, plan: _IndexPlan, where: lis
     Without iterative scan the index gives `ef_search` candidates and the filter is applied to them;
     with it (pgvector >= 0.8) the filter is applied inside the scan, which goes on until `limit` rows
     pass (relaxed order, re-sorted here: pgvector's advice, and better recall than strict order).
-    The settings are made with SET LOCAL semantics in a transaction that is always rolled back (a
-    savepoint inside a caller's transaction), so they never outlive the query; in pipeline mode, the
-    BEGIN, the settings, the query and the ROLLBACK travel in one round trip."""
+    The settings are made with SET LOCAL semantics and never outlive the query (see below)."""
     raw = cursor.connection
     filtered = "WHERE " + " AND ".join(where) if where else ""
     if plan.max_scan_tuples is not None:
@@ -636,20 +634,29 @@ def _hnsw_search(cursor, query: Vector, limit: int, plan: _IndexPlan, where: lis
              LIMIT %s
         """
         params = [query, query, plan.ef_search if where else limit, *where_params, limit]
-    with raw.pipeline(), raw.transaction(force_rollback=True), psycopg.Cursor(raw) as setting:
+    settings_sql = "SELECT set_config('hnsw.ef_search', %s, true), set_config('enable_seqscan', 'off', true)"
+    settings_params = [str(plan.ef_search)]
+    if plan.max_scan_tuples is not None:
+        settings_sql += (
+            ", set_config('hnsw.iterative_scan', 'relaxed_order', true),"
+            " set_config('hnsw.max_scan_tuples', %s, true)"
+        )
+        settings_params.append(str(plan.max_scan_tuples))
+    # One round trip whatever the caller's state: the statements are queued and sent with a single Sync.
+    # Outside a transaction they form one implicit transaction that ends at the Sync, taking the local
+    # settings with it; inside one (a Django atomic block) a savepoint rolled back undoes them.
+    # (psycopg's own transaction() syncs at its start and its end: three round trips instead of one.)
+    in_transaction = not raw.autocommit or raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
+    with raw.pipeline(), psycopg.Cursor(raw) as setting:
+        if in_transaction:
+            setting.execute("SAVEPOINT tekup_vault_search")
         # enable_seqscan off: the plan is chosen here already. pgvector 0.8 prices an HNSW scan by its
         # ef_search, and at 100 on 100,000 rows it prices a parallel exact scan cheaper (~100x slower).
-        setting.execute(
-            "SELECT set_config('hnsw.ef_search', %s, true), set_config('enable_seqscan', 'off', true)",
-            [str(plan.ef_search)],
-        )
-        if plan.max_scan_tuples is not None:
-            setting.execute(
-                "SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true),"
-                " set_config('hnsw.max_scan_tuples', %s, true)",
-                [str(plan.max_scan_tuples)],
-            )
+        setting.execute(settings_sql, settings_params)
         cursor.execute(sql, params)
+        if in_transaction:
+            setting.execute("ROLLBACK TO SAVEPOINT tekup_vault_search")
+            setting.execute("RELEASE SAVEPOINT tekup_vault_search")
     return cursor.fetchall()
 
 

@@ -146,15 +146,31 @@ def _ef_search() -> str:
         return cursor.fetchone()[0]
 
 
+def _hnsw_index_scans() -> int:
+    """How many times the HNSW index has been scanned, this transaction's pending scans included."""
+    index = '"vault"."embeddings_embedding_hnsw"'
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_force_next_flush()")  # flushed when the session next goes idle
+        cursor.execute(
+            "SELECT pg_stat_get_numscans(%s::regclass) + pg_stat_get_xact_numscans(%s::regclass)",
+            [index, index],
+        )
+        return cursor.fetchone()[0]
+
+
 def test_the_index_plan_answers_unfiltered_searches_and_leaves_ef_search_unchanged(small_set, plans):
     vectors, _ = small_set
     query = near(vectors, 9)
     before = _ef_search()
+    scans = _hnsw_index_scans()
 
-    results = semantic_search(embedding=query, limit=10, threshold=-1)
+    # 60 rows: more than pgvector's default ef_search (40) gives, so the index answers in full only if
+    # the search's own setting was in force for the query.
+    results = semantic_search(embedding=query, limit=60, threshold=-1)
 
     assert plans() == ["HNSW, ef_search 100"]  # and no exact fallback was needed
-    assert len(set(indexes(results)) & set(exact_top(vectors, query, 10))) >= 9
+    assert _hnsw_index_scans() == scans + 1  # the index, not a sequential scan (enable_seqscan was off)
+    assert len(set(indexes(results)) & set(exact_top(vectors, query, 60))) >= 57
     assert _ef_search() == before  # the SET LOCAL was undone with the search's savepoint
     with connection.cursor() as cursor:
         cursor.execute("SHOW enable_seqscan")
@@ -295,12 +311,17 @@ def test_repeated_searches_keep_choosing_their_plan(correlated_set, plans):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_ef_search_does_not_leak_into_the_pooled_connection_outside_a_transaction():
-    vectors = clustered_vectors(50, seed=9)
+def test_ef_search_does_not_leak_into_the_pooled_connection_outside_a_transaction(plans):
+    vectors = clustered_vectors(150, seed=9)
     load(vectors)
     before = _ef_search()
+    scans = _hnsw_index_scans()
 
-    results = semantic_search(embedding=near(vectors, 3), limit=5, threshold=-1)
+    # 60 rows, more than the default ef_search gives: the index answers in full only under the search's
+    # own setting, which must end with the implicit transaction of its one round trip.
+    results = semantic_search(embedding=near(vectors, 3), limit=60, threshold=-1)
 
-    assert len(results) == 5
+    assert len(results) == 60
+    assert plans() == ["HNSW, ef_search 100"]
+    assert _hnsw_index_scans() == scans + 1
     assert _ef_search() == before
