@@ -50,7 +50,7 @@ RUN DEBUG=False \
     DATABASE_URL=postgres://build@127.0.0.1:1/build \
     TEKUPDB_ENCRYPTION_KEY=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= \
     python manage.py collectstatic --noinput \
-    && python -m compileall -q tekupdb shared vault billy renos crm flow \
+    && python -m compileall -q tekupdb operations shared vault billy renos crm flow \
     && install -d -o tekup -g tekup /app/backups
 
 USER tekup

@@ -30,9 +30,9 @@ from django.apps import apps  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
-from tekupdb.health import app_schemas  # noqa: E402
-from tekupdb.ops.backup import create_backup  # noqa: E402
-from tekupdb.ops.restore import restore_backup  # noqa: E402
+from operations.backup import create_backup  # noqa: E402
+from operations.health import app_schemas  # noqa: E402
+from operations.restore import restore_backup  # noqa: E402
 
 # Rows that Django itself writes on flush/migrate: not part of the round trip.
 DUMPDATA_EXCLUDE = ["contenttypes", "auth.permission", "sessions", "admin.logentry"]
@@ -58,7 +58,7 @@ def ensure_database() -> None:
     """The embedded server only creates its default database: make the benchmark's own."""
     from psycopg import sql
 
-    from tekupdb.ops import pg
+    from operations import pg
 
     name = connection.settings_dict["NAME"]
     with pg.connect(dbname="postgres") as conn:

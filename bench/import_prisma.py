@@ -78,7 +78,7 @@ def build_source(documents: int, renos_crm_rows: int) -> str:
     import psycopg
     from pgvector.psycopg import register_vector
 
-    from tekupdb.ops import pg
+    from operations import pg
 
     with pg.connect(dbname="postgres") as admin:
         admin.execute(f"DROP DATABASE IF EXISTS {SOURCE_DB} WITH (FORCE)")
@@ -142,7 +142,7 @@ def run_ours(url: str) -> tuple[float, str, float]:
 
 def run_raw() -> tuple[float, int]:
     """Binary COPY of the imported rows into empty tables like ours, through this process, table by table."""
-    from tekupdb.ops import pg
+    from operations import pg
 
     with pg.connect() as reader, pg.connect() as writer:
         writer.execute("DROP SCHEMA IF EXISTS bench_raw CASCADE")
@@ -203,7 +203,7 @@ def main() -> None:
             assert raw_rows == rows, (raw_rows, rows)
             print(f"raw binary COPY: {raw_rows} rows in {raw_s:.1f} s ({raw_rows / raw_s:,.0f} rows/s)")
         finally:
-            from tekupdb.ops import pg
+            from operations import pg
 
             with pg.connect(dbname="postgres") as admin:
                 admin.execute(f"DROP DATABASE IF EXISTS {SOURCE_DB} WITH (FORCE)")

@@ -67,7 +67,7 @@ VECTOR_TYPES = {"VectorField", "HalfVectorField", "SparseVectorField", "BitField
 ACTOR_SETTING = "tekup.actor"
 ACTOR_ID_SETTING = "tekup.actor_id"
 # '' → one entry per row; 'summary:<label>' → one entry per statement; 'off' → none (restore only, which
-# records itself once its rows are verified: tekupdb.ops.restore).
+# records itself once its rows are verified: operations.restore).
 MODE_SETTING = "tekup.audit_mode"
 
 ROW_TRIGGER = "audit"

@@ -6,7 +6,7 @@ token, so old rows keep working until they are re-encrypted (rotation). A token 
 `v1:<key id>:<base64 nonce+ciphertext>`; it never contains the plaintext.
 
 Which columns hold tokens is answered by `shared.fields.encrypted_fields()`; `shared.keyring` rotates
-them all, `tekupdb.health` checks them. `validate_secret` is the one check of a secret before it is
+them all, `operations.health` checks them. `validate_secret` is the one check of a secret before it is
 encrypted (API keys, webhook secrets, secret variables).
 
 Generate a key: python -c "import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())"

@@ -57,7 +57,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "pgtrigger",
     "axes",
-    "tekupdb",
+    "operations",
     "shared",
     "vault",
     "billy",
@@ -277,9 +277,11 @@ TEKUPDB_HEALTH_MAX_EXPIRED_CACHE_ROWS = env.int("TEKUPDB_HEALTH_MAX_EXPIRED_CACH
 # --- admin ---
 # The project's admin site (header, schemas on the index, dashboard) replaces the default one, so every
 # app's `@admin.register` lands on it.
-INSTALLED_APPS[INSTALLED_APPS.index("django.contrib.admin")] = "tekupdb.admin_site.TekupAdminConfig"
+INSTALLED_APPS[INSTALLED_APPS.index("django.contrib.admin")] = (
+    "operations.console.admin_site.TekupAdminConfig"
+)
 
-# --- SQL tool (django-sql-explorer, mounted at /admin/sql/ behind tekupdb.sqltool's guard) ---
+# --- SQL tool (django-sql-explorer, mounted at /admin/sql/ behind operations.console.sqltool's guard) ---
 # Queries run only on the read-only alias: the role is what refuses writes. Explorer's telemetry, AI
 # assistant, uploads and user-defined connections are off: nothing leaves the server, and no one points
 # the tool at another database.
@@ -288,7 +290,7 @@ EXPLORER_DEFAULT_CONNECTION = READONLY_DATABASE
 
 
 def _may_use_sql_tool(request) -> bool:
-    from tekupdb.sqltool import can_use_sql_tool
+    from operations.console.sqltool import can_use_sql_tool
 
     return can_use_sql_tool(request.user)
 

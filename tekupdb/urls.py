@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import activity, diagrams, sqltool, views
+from operations import views
+from operations.console import activity, diagrams, sqltool
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),

@@ -1,7 +1,7 @@
 from django.db import models
 from django.test.utils import isolate_apps
 
-from tekupdb.checks import check_tables_in_own_schema, check_unique_tables
+from operations.checks import check_tables_in_own_schema, check_unique_tables
 
 
 def test_project_passes_its_own_checks():

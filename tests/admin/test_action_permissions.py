@@ -11,9 +11,9 @@ from django.db import connection
 from django.test import RequestFactory
 from django.urls import reverse
 
+from operations.groups import AUDITORS, setup_groups
 from shared import audit
 from shared.services import create_user, log_event
-from tekupdb.groups import AUDITORS, setup_groups
 
 SCHEMA_APPS = {"vault", "billy", "renos", "crm", "flow", "shared"}
 

@@ -5,9 +5,9 @@ from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 from django.test import Client, RequestFactory
 
+from operations.groups import AUDITORS, SCHEMA_GROUPS, SQL, setup_groups
 from shared.admin_base import is_audit_table
 from shared.services import create_user
-from tekupdb.groups import AUDITORS, SCHEMA_GROUPS, SQL, setup_groups
 
 PASSWORD = "a-long-test-passw0rd"
 

@@ -7,10 +7,10 @@ from django.contrib.auth.models import Group
 from django.db import connection
 from django.utils import timezone
 
+from operations.console.admin_site import TekupAdminSite
 from shared.models import AuditLog
 from shared.services import create_user, log_event
 from tekupdb import charts, dashboard
-from tekupdb.admin_site import TekupAdminSite
 
 
 def test_the_project_site_replaces_the_default_one():
@@ -103,7 +103,7 @@ def test_admin_edits_per_hour_are_zero_filled(db):
 def test_the_dashboard_needs_its_own_permission(client, db):
     from django.contrib.auth.models import Permission
 
-    from tekupdb.groups import AUDITORS, setup_groups
+    from operations.groups import AUDITORS, setup_groups
 
     clerk = create_user(email="clerk@tekup.dk", name="Clerk", password="a-long-test-passw0rd", is_staff=True)
     client.force_login(clerk)

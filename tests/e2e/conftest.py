@@ -69,7 +69,7 @@ def page(browser, live_server, superuser):
 @pytest.fixture
 def demo_page(page):
     """The logged-in page at 1,400 px over the demo data of `seed --size small`."""
-    from tekupdb.seeding import run_seed
+    from operations.seeding import run_seed
 
     run_seed(size="small")
     page.set_viewport_size({"width": WIDTH, "height": 900})

@@ -7,9 +7,9 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group
 
+from operations.groups import SQL
 from shared.models import AuditLog, User
 from shared.services import create_user
-from tekupdb.groups import SQL
 
 from .conftest import ARTIFACTS, PASSWORD
 
@@ -47,7 +47,7 @@ def sql_user(transactional_db):
 def saved_query(sql_user):
     from explorer.models import Query
 
-    from tekupdb.sqltool import readonly_connection
+    from operations.console.sqltool import readonly_connection
 
     create_user(email="anna@tekup.dk", name="Anna")
     create_user(email="bo@tekup.dk", name="Bo")

@@ -4,11 +4,11 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from operations import pg
+from operations.backup import create_backup, list_backups
+from operations.restore import restore_backup
 from shared.models import AuditLog, User
 from shared.services import create_user, log_event
-from tekupdb.ops import pg
-from tekupdb.ops.backup import create_backup, list_backups
-from tekupdb.ops.restore import restore_backup
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -259,7 +259,7 @@ def test_a_backup_is_private_from_its_first_byte(tmp_path, permissive_umask):
 
 
 def test_an_open_backup_directory_is_reported_by_the_backup_and_by_health(tmp_path, settings, capsys):
-    from tekupdb.health import run_checks
+    from operations.health import run_checks
 
     tmp_path.chmod(0o755)
     call_command("backup", "--schema", "shared", "--output", str(tmp_path), verbosity=0)

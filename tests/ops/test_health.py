@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from tekupdb.health import run_checks
+from operations.health import run_checks
 
 from .conftest import REPO, env_for_test_database
 
@@ -54,7 +54,7 @@ def test_a_missing_schema_and_table_make_it_unhealthy(db, settings, tmp_path):
 
 
 def test_backup_age_check(db, settings, tmp_path):
-    from tekupdb.ops.backup import create_backup
+    from operations.backup import create_backup
 
     settings.TEKUPDB_BACKUP_DIR = tmp_path
     report = run_checks()

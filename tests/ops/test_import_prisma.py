@@ -18,11 +18,11 @@ from pgvector.django import CosineDistance
 from billy.models import Organization, ToolAuditLog, UsageMetric
 from crm.models import Contact, Deal, DealProduct
 from flow.models import Variable, Workflow
+from operations import pg
+from operations.prisma_import import import_prisma, migrated_id
 from renos.models import ChatMessage, Customer, Invoice, InvoiceCounter, InvoiceLineItem, Lead
 from shared import crypto
 from shared.models import User
-from tekupdb.ops import pg
-from tekupdb.ops.prisma_import import import_prisma, migrated_id
 from vault.models import Document, Embedding
 
 FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "prisma"

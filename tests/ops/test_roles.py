@@ -2,8 +2,8 @@ import psycopg
 import pytest
 from django.core.management import call_command
 
+from operations import pg
 from shared.services import create_user
-from tekupdb.ops import pg
 
 from .conftest import env_for_test_database
 
@@ -128,7 +128,7 @@ def test_no_role_reads_password_hashes_and_the_readonly_role_no_secrets(role_pre
 
 
 def test_the_readonly_role_reads_every_table_and_writes_nothing(role_prefix):
-    from tekupdb.health import model_tables
+    from operations.health import model_tables
 
     call_command("db_roles", "--apply", verbosity=0)
     with _connect_as("tekup_test_readonly") as readonly:

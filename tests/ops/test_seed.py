@@ -6,10 +6,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
+from operations.seeding import run_seed, seedable_apps
+from operations.seeding.base import table_of
 from shared.models import AuditLog, User
 from shared.services import create_user
-from tekupdb.seeding import run_seed, seedable_apps
-from tekupdb.seeding.base import table_of
 
 
 def _table_digests() -> dict[str, tuple[int, str]]:
@@ -314,7 +314,7 @@ def test_seeded_flow_rows_follow_the_services(db):
 def test_vault_seed_in_chunks_smaller_than_an_embedding_batch_keeps_every_embedding(db, monkeypatch):
     # `large` loads 5,000 documents per round while embedding 64 at a time: a round can end inside a
     # batch, and the embeddings of the next round's documents must wait for them.
-    from tekupdb.seeding import vault as vault_seeder
+    from operations.seeding import vault as vault_seeder
     from vault.models import Document, Embedding
 
     monkeypatch.setattr(vault_seeder, "CHUNK", 30)

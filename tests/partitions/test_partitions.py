@@ -256,7 +256,7 @@ def test_the_paginator_estimate_sums_the_partitions(db):
 def test_health_warns_when_next_month_has_no_partition():
     from django.utils import timezone
 
-    from tekupdb.health import run_checks
+    from operations.health import run_checks
 
     next_month = partitions.add_months(partitions.month_start(timezone.now()), 1)
     name = partitions.partition_name("execution_logs", next_month)
@@ -273,7 +273,7 @@ def test_health_warns_when_next_month_has_no_partition():
 
 
 def test_the_dashboard_counts_a_partitioned_table_by_its_partitions(db):
-    from tekupdb.dashboard import table_stats
+    from operations.console.dashboard import table_stats
 
     AuditLog.objects.all().delete()
     AuditLog.objects.bulk_create(
@@ -292,7 +292,7 @@ def test_the_dashboard_counts_a_partitioned_table_by_its_partitions(db):
 
 
 def test_the_seed_makes_the_partitions_of_its_year_and_leaves_no_row_in_default(db):
-    from tekupdb.seeding import run_seed
+    from operations.seeding import run_seed
 
     run_seed(size="small", apps=["shared", "billy", "flow"], now=datetime(2023, 8, 10, 9, tzinfo=UTC))
 

@@ -9,8 +9,8 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from operations.health import replica_check
 from tekupdb.db.replica import REPLICA_ALIAS
-from tekupdb.health import replica_check
 from vault.factories import DocumentFactory
 
 from .conftest import elsewhere

@@ -14,8 +14,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from operations.health import replica_check
 from tekupdb.db.replica import COOKIE_NAME, REPLICA_ALIAS, read_alias, reads_from_replica
-from tekupdb.health import replica_check
 from vault.embedders import OFFLINE_MODEL, OfflineEmbedder
 from vault.models import Document
 from vault.services import create_embedding, find_documents, search_text, semantic_search, upsert_document

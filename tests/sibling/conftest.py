@@ -23,8 +23,8 @@ from django.conf import settings
 from django.core.management import call_command
 from psycopg import sql
 
+from operations import pg
 from tekupdb.db.routers import TEKUP_APP_LABELS
-from tekupdb.ops import pg
 
 REPO = Path(__file__).resolve().parents[2]
 PROJECT = Path(__file__).resolve().parent / "project"

@@ -12,7 +12,7 @@ from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 
 from billy import services as billy
-from tekupdb.ops import pg
+from operations import pg
 
 from .conftest import SCHEMA, catalog_digest
 

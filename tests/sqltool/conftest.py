@@ -9,8 +9,8 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import connections
 
+from operations.groups import SQL
 from shared.services import create_user
-from tekupdb.groups import SQL
 
 PASSWORD = "a-long-test-passw0rd"
 
@@ -38,7 +38,7 @@ def staff_client(client, staff_user):
 def saved_query(sql_user):
     from explorer.models import Query
 
-    from tekupdb.sqltool import readonly_connection
+    from operations.console.sqltool import readonly_connection
 
     def make(sql, title="Users"):
         return Query.objects.create(

@@ -7,8 +7,8 @@ import time
 import psycopg
 import pytest
 
+from operations import pg
 from shared.models import AuditLog
-from tekupdb.ops import pg
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -3,7 +3,7 @@ import re
 import pytest
 from django.contrib.auth.models import Permission
 
-from tekupdb.diagrams import BOX_WIDTH, _layout, render_svg, schema_tables
+from operations.console.diagrams import BOX_WIDTH, _layout, render_svg, schema_tables
 
 SCHEMAS = ["vault", "billy", "renos", "crm", "flow", "shared"]
 

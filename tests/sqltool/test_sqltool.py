@@ -154,7 +154,7 @@ def test_explain_cannot_be_turned_into_analyze(sql_client, saved_query):
 
 
 def test_the_schema_browser_shows_the_six_schemas_without_withheld_columns(sql_client):
-    from tekupdb.sqltool import readonly_connection
+    from operations.console.sqltool import readonly_connection
 
     response = sql_client.get(f"/admin/sql/schema/{readonly_connection().pk}")
 
@@ -170,7 +170,7 @@ def test_the_schema_browser_shows_the_six_schemas_without_withheld_columns(sql_c
 def test_saved_queries_are_shared_with_every_sql_user(client, saved_query):
     from django.contrib.auth.models import Group
 
-    from tekupdb.groups import SQL
+    from operations.groups import SQL
 
     query = saved_query("SELECT count(*) AS users FROM shared.users", title="How many users")
     colleague = create_user(email="colleague@tekup.dk", name="Colleague", password="a-long-test-passw0rd")

@@ -1,6 +1,6 @@
 """The backend of the SQL tool's read-only alias: the project's backend, one statement per execute.
 
-The read-only role (tekupdb.ops.roles) refuses writes and DDL. What a role cannot refuse is a string of
+The read-only role (operations.roles) refuses writes and DDL. What a role cannot refuse is a string of
 several statements, so every statement goes through PostgreSQL's extended query protocol (psycopg's
 `prepare=True`), where the server itself rejects "SELECT 1; SET ..." with "cannot insert multiple
 commands into a prepared statement". psycopg would otherwise send a parameterless string with the simple

@@ -1,13 +1,13 @@
 """Create the admin's staff groups: one per schema and read-only auditors.
 
 Run after every migration that adds models (it is idempotent): each group's permissions are set to
-exactly what `tekupdb.groups` says, so new models join their schema's group. Put staff in groups in
+exactly what `operations.groups` says, so new models join their schema's group. Put staff in groups in
 the admin (Users → groups); a staff user then sees and changes only what its groups allow.
 """
 
 from django.core.management.base import BaseCommand
 
-from tekupdb.groups import setup_groups
+from operations.groups import setup_groups
 
 
 class Command(BaseCommand):

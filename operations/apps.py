@@ -5,7 +5,7 @@ def install_updated_at_triggers(using="default", **kwargs):
     """post_migrate: every model table with an `updated_at` column gets its touch trigger."""
     from django.db import connections
 
-    from .db.triggers import ensure_updated_at_triggers
+    from tekupdb.db.triggers import ensure_updated_at_triggers
 
     tables = [
         model._meta.db_table
@@ -26,8 +26,8 @@ def ensure_embedded_readonly_role(using="default", **kwargs):
     from django.conf import settings
     from django.db import connections
 
+    from . import roles
     from .health import app_schemas
-    from .ops import roles
 
     connection = connections[using]
     if settings.READONLY_DATABASE not in settings.DATABASES or not connection.settings_dict.get(
@@ -41,9 +41,13 @@ def ensure_embedded_readonly_role(using="default", **kwargs):
             cursor.execute(statement.as_string(raw))
 
 
-class TekupdbConfig(AppConfig):
-    name = "tekupdb"
-    verbose_name = "Tekup Database"
+class OperationsConfig(AppConfig):
+    """The project's own app (not installed by sibling projects): the operations commands, the admin
+    console, and the database-wide set-up that `migrate` does here (updated_at triggers, the read-only
+    role of the embedded server)."""
+
+    name = "operations"
+    verbose_name = "Operations"
 
     def ready(self):
         from django.conf import settings
@@ -51,7 +55,7 @@ class TekupdbConfig(AppConfig):
 
         from . import checks  # noqa: F401 - registers the system checks
 
-        # post_migrate is sent per app with models (tekupdb has none); each pass costs two catalog queries
+        # post_migrate is sent per app with models (operations has none); each pass costs two catalog queries
         # and creates only what is missing.
         post_migrate.connect(install_updated_at_triggers, dispatch_uid="tekupdb-updated-at-triggers")
         # Once per migrate (sent after every migration has run): "shared" always has models.
@@ -62,6 +66,6 @@ class TekupdbConfig(AppConfig):
         )
 
         if settings.DATABASES["default"].get("EMBEDDED_DATA_DIR"):
-            from .db.embedded import exit_cleanly_on_termination
+            from tekupdb.db.embedded import exit_cleanly_on_termination
 
             exit_cleanly_on_termination()

@@ -13,8 +13,8 @@ database error.
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
+from operations.health import app_schemas
 from tekupdb.db import partitions
-from tekupdb.health import app_schemas
 
 
 class Command(BaseCommand):

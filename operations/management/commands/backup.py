@@ -7,9 +7,9 @@ same database and schema selection.
 
 from django.core.management.base import BaseCommand, CommandError
 
+from operations import pg
+from operations.backup import BackupError, create_backup
 from shared.progress import ProgressBar
-from tekupdb.ops import pg
-from tekupdb.ops.backup import BackupError, create_backup
 
 
 class Command(BaseCommand):

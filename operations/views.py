@@ -2,7 +2,7 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from tekupdb.health import run_checks
+from operations.health import run_checks
 
 
 @never_cache

@@ -2,7 +2,8 @@
 
 A schema group may add, change, delete and view every model of its schema, except audit tables,
 which it may only view (the system writes them). Auditors may view every model of the project and
-change none. Membership of `sql` opens the SQL tool (tekupdb.sqltool); it carries no model permission.
+change none. Membership of `sql` opens the SQL tool (operations.console.sqltool); it carries no
+model permission.
 `setup_groups()` is idempotent: it sets each group's permissions to exactly these, so
 running it again after a migration adds the new models' permissions and removes stale ones.
 """
@@ -19,7 +20,7 @@ from django.db import transaction
 from shared.admin_base import is_audit_table
 
 AUDITORS = "auditors"
-SQL = "sql"  # the name tekupdb.sqltool.SQL_GROUP checks
+SQL = "sql"  # the name operations.console.sqltool.SQL_GROUP checks
 SCHEMA_GROUPS = {
     "vault editors": "vault",
     "billy operators": "billy",

@@ -11,7 +11,7 @@
   (see `base.load`). `large` means 100,000 vault documents with embeddings and 1,000,000 billy
   usage rows.
 
-One module per app (`tekupdb/seeding/<app>.py`) with `seed(ctx)` and optionally `reset(ctx)`; an app is
+One module per app (`operations/seeding/<app>.py`) with `seed(ctx)` and optionally `reset(ctx)`; an app is
 seeded only when it has models, in dependency order (shared first).
 """
 

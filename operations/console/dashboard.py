@@ -22,11 +22,11 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
+from operations.backup import list_backups
+from operations.health import replica_check, run_checks
 from shared.models import AuditLog
 from shared.paginator import EXACT_COUNT_BELOW, within_timeout
 from tekupdb.db.replica import read_alias, reads_from_replica
-from tekupdb.health import replica_check, run_checks
-from tekupdb.ops.backup import list_backups
 
 from . import charts
 
@@ -67,7 +67,7 @@ class Dashboard:
     backup_dir: str | None = None
     billy: dict[str, Any] | None = None
     charts: dict[str, str] = field(default_factory=dict)
-    replica: dict[str, Any] | None = None  # tekupdb.health.replica_check as a dict; None: no replica
+    replica: dict[str, Any] | None = None  # operations.health.replica_check as a dict; None: no replica
     unavailable: list[str] = field(default_factory=list)
 
 
@@ -173,7 +173,7 @@ def newest_backup(directory: Path | None) -> dict[str, Any] | None:
 
 
 def health_summary() -> dict[str, Any]:
-    """The fast health checks (`tekupdb.health`), as the dashboard shows them."""
+    """The fast health checks (`operations.health`), as the dashboard shows them."""
     report = run_checks(include_slow=False, timeout=2.0).as_dict()
     return {"status": report["status"], "checks": report["checks"]}
 

@@ -34,7 +34,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import URLPattern, reverse
 
-from .groups import SQL as SQL_GROUP
+from ..groups import SQL as SQL_GROUP
 
 # Longest SQL text kept in one audit entry (the rest is cut, marked by `sql_truncated`).
 AUDIT_SQL_MAX_CHARS = 10_000

@@ -2,7 +2,7 @@
 
 The TypeScript project's database (built with `prisma db push`) cannot be migrated in place; this reads
 it in one read-only snapshot and upserts its rows here on deterministic ids, so it can run again (after
-new rows arrived, or to check that nothing changed). The work is `tekupdb.ops.prisma_import`.
+new rows arrived, or to check that nothing changed). The work is `operations.prisma_import`.
 
 Exit status: 0 every row of every known table was imported, updated, unchanged or explicitly refused
 (refusals are listed); 1 a table could not be imported, or the source cannot be read; 2 bad arguments.
@@ -10,8 +10,8 @@ Exit status: 0 every row of every known table was imported, updated, unchanged o
 
 from django.core.management.base import BaseCommand, CommandError
 
+from operations.prisma_import import SCHEMAS, PrismaImportError, import_prisma
 from shared.progress import ProgressBar
-from tekupdb.ops.prisma_import import SCHEMAS, PrismaImportError, import_prisma
 
 EXIT_OK, EXIT_INCOMPLETE = 0, 1
 

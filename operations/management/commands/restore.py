@@ -7,11 +7,11 @@ against the manifest, so any failure leaves the database exactly as it was.
 
 from django.core.management.base import BaseCommand, CommandError
 
+from operations import pg
+from operations.backup import BackupError, keys_missing_for
+from operations.restore import restore_backup
 from shared.commands import acting_as_email, add_as_argument
 from shared.progress import ProgressBar
-from tekupdb.ops import pg
-from tekupdb.ops.backup import BackupError, keys_missing_for
-from tekupdb.ops.restore import restore_backup
 
 
 class Command(BaseCommand):

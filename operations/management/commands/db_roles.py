@@ -1,7 +1,7 @@
 """PostgreSQL roles: one per app schema for sibling services (read-write on their schema, read-only on
 shared), and `<prefix>readonly` for the admin's SQL tool (SELECT on the six schemas, read-only
 transactions, 15 s statement timeout). No role may read the password hashes; the read-only role may not
-read the encrypted secrets either (column-level grants, see tekupdb.ops.roles).
+read the encrypted secrets either (column-level grants, see operations.roles).
 
 Without --apply the SQL is printed for review (or for a DBA to run); with --apply it runs in one
 transaction. Roles are created with LOGIN but no password: set one with ALTER ROLE ... PASSWORD.
@@ -10,8 +10,8 @@ transaction. Roles are created with LOGIN but no password: set one with ALTER RO
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from tekupdb.health import app_schemas
-from tekupdb.ops import pg, roles
+from operations import pg, roles
+from operations.health import app_schemas
 
 
 class Command(BaseCommand):

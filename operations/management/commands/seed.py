@@ -14,9 +14,9 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from operations.seeding import SIZES, run_seed
 from shared.commands import acting_as_email, add_as_argument
 from shared.progress import ProgressBar
-from tekupdb.seeding import SIZES, run_seed
 
 
 def _moment(text: str) -> dt.datetime:

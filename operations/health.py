@@ -81,7 +81,7 @@ def model_tables() -> dict[tuple[str, str], list[str]]:
 
 def run_checks(*, include_slow: bool = True, timeout: float = 5.0) -> HealthReport:
     """Run the health checks against the default database; never raises for a database problem."""
-    from tekupdb.ops import pg
+    from operations import pg
 
     started = time.perf_counter()
     try:
@@ -278,7 +278,7 @@ def _billy_expired_cache(conn) -> CheckResult | None:
 
 def _backup_age(conn) -> CheckResult | None:
     """Age of the newest complete backup, when the backup directory exists."""
-    from tekupdb.ops.backup import list_backups
+    from operations.backup import list_backups
 
     directory = settings.TEKUPDB_BACKUP_DIR
     if not directory or not directory.is_dir():
@@ -410,8 +410,8 @@ def replica_check(primary=None) -> CheckResult:
 
     `primary`, a connection to the primary, adds how many bytes of WAL the replica has still to replay.
     Passes, saying so, when no replica is configured."""
+    from operations import pg
     from tekupdb.db.replica import REPLICA_ALIAS, replica_configured
-    from tekupdb.ops import pg
 
     if not replica_configured():
         return CheckResult("replica", True, None, "no read replica configured (DATABASE_REPLICA_URL unset)")

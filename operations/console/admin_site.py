@@ -61,4 +61,4 @@ class TekupAdminSite(admin.AdminSite):
 
 
 class TekupAdminConfig(AdminConfig):
-    default_site = "tekupdb.admin_site.TekupAdminSite"
+    default_site = "operations.console.admin_site.TekupAdminSite"
