@@ -1,7 +1,7 @@
 """Import every row of the Prisma-built database (the TypeScript project's) into this project's database.
 
 `python manage.py import_prisma --source URL` is a thin shell over `import_prisma()` here. The module
-knows every schema app (it maps their tables), so it lives under tekupdb/ops, not in an app.
+knows every schema app (it maps their tables), so it lives in the operations app, not in a schema app.
 
 How a table moves:
 1. The plan (`plan_table`) matches each column of the Django model to a column of the source table

@@ -3,8 +3,8 @@ import io
 import pytest
 from django.core.management import call_command
 
+from operations import startup
 from shared.models import User
-from tekupdb import startup
 
 
 @pytest.fixture

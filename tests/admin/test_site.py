@@ -7,10 +7,10 @@ from django.contrib.auth.models import Group
 from django.db import connection
 from django.utils import timezone
 
+from operations.console import charts, dashboard
 from operations.console.admin_site import TekupAdminSite
 from shared.models import AuditLog
 from shared.services import create_user, log_event
-from tekupdb import charts, dashboard
 
 
 def test_the_project_site_replaces_the_default_one():

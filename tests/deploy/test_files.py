@@ -14,7 +14,7 @@ import yaml
 from django.contrib.postgres.operations import CreateExtension
 from django.urls import resolve
 
-from tekupdb import views
+from operations import views
 
 from .conftest import REPO, dockerfile_instructions, leading_assignments
 

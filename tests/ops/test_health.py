@@ -43,7 +43,7 @@ def test_a_missing_schema_and_table_make_it_unhealthy(db, settings, tmp_path):
         cursor.execute('ALTER SCHEMA "flow" RENAME TO flow_gone')
     # run_checks() connects on its own and cannot see this test's uncommitted changes: run the two
     # checks on this test's connection instead.
-    from tekupdb import health
+    from operations import health
 
     with connection.cursor() as cursor:
         conn = cursor.connection
@@ -182,7 +182,7 @@ def _key_ring_on_this_connection():
     """run_checks() connects on its own and cannot see this test's rows: run the check here."""
     from django.db import connection
 
-    from tekupdb import health
+    from operations import health
 
     with connection.cursor() as cursor:
         return health._key_ring(cursor.connection)
@@ -260,8 +260,8 @@ def test_key_ring_fails_on_a_token_that_does_not_authenticate(db, settings):
 
 def test_key_ring_samples_a_big_column(db, settings, monkeypatch):
     from billy.factories import OrganizationFactory
+    from operations import health
     from shared import crypto
-    from tekupdb import health
 
     settings.TEKUPDB_ENCRYPTION_KEYS = [NEW_KEY]
     OrganizationFactory.create_batch(5)

@@ -390,7 +390,7 @@ def test_seed_refuses_a_moment_that_is_no_date(db):
 
 def test_demo_staff_edits_of_the_last_day_have_the_trigger_audit_shape(db, admin_user):
     """The dashboard's "changes by staff" chart counts trigger-shaped entries made by people."""
-    from tekupdb import dashboard
+    from operations.console import dashboard
 
     run_seed(size="small", apps=["shared"])
     day_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=24)

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError
 
-from tekupdb import startup
+from operations import startup
 
 
 class Command(BaseCommand):
