@@ -41,8 +41,8 @@ from shared import validation as v
 from shared.audit import summarised_audit
 from tekupdb.db.replica import note_write, read_alias, reads_from_replica
 
-from .embedders import Embedder, get_embedder
-from .models import (
+from ..embedders import Embedder, get_embedder
+from ..models import (
     DEFAULT_EMBEDDING_MODEL,
     EMBEDDING_DIMENSIONS,
     Document,
