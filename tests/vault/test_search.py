@@ -274,16 +274,16 @@ def test_the_iterative_scan_settings_do_not_outlive_the_search(correlated_set, p
 
 
 def test_the_pgvector_version_is_asked_once_per_connection(correlated_set, plans, iterative_scan):
-    from vault import services
+    from vault.services import search
 
     vectors, _ = correlated_set
     semantic_search(embedding=near(vectors, 4), limit=10, threshold=-1, repository="rare")
     raw = connection.connection
-    asked = services._pgvector_versions[raw]
-    assert (asked >= services.ITERATIVE_SCAN_VERSION) == iterative_scan
+    asked = search._pgvector_versions[raw]
+    assert (asked >= search.ITERATIVE_SCAN_VERSION) == iterative_scan
 
     # The next search on this connection plans from what was asked, without asking again.
-    services._pgvector_versions[raw] = (0, 6, 0) if iterative_scan else (0, 8, 0)
+    search._pgvector_versions[raw] = (0, 6, 0) if iterative_scan else (0, 8, 0)
     try:
         if iterative_scan:
             semantic_search(embedding=near(vectors, 4), limit=10, threshold=-1, repository="rare")
@@ -291,7 +291,7 @@ def test_the_pgvector_version_is_asked_once_per_connection(correlated_set, plans
             with pytest.raises(psycopg.errors.InvalidName, match="hnsw.iterative_scan"):
                 semantic_search(embedding=near(vectors, 4), limit=10, threshold=-1, repository="rare")
     finally:
-        services._pgvector_versions[raw] = asked
+        search._pgvector_versions[raw] = asked
     first, second = plans()[0], plans()[1]
     assert first.startswith("HNSW iterative scan") == iterative_scan
     assert second.startswith("HNSW iterative scan") != iterative_scan
