@@ -109,3 +109,41 @@ def test_operations_md_lists_every_project_command_and_no_other():
     commands = set(project_commands())
     assert not commands - documented, f"not in docs/operations.md: {sorted(commands - documented)}"
     assert not documented - commands, f"no such command: {sorted(documented - commands)}"
+
+
+# --- every command line in the docs ----------------------------------------------------------------
+
+AFTER_MANAGE_PY = re.compile(r"manage\.py (\w+)([^`\n|;&)#]*)")
+CODE_SPAN = re.compile(r"`(\w+)((?: [^`\n]*)?)`")
+
+
+def unknown_in(text: str) -> list[str]:
+    """What a command line in `text` names that does not exist: `manage.py X --y` anywhere, and
+    `` `X --y` `` in code spans where X is a command (a missing command counts only after manage.py)."""
+    commands = get_commands()
+    problems = []
+    lines = [(m[1], m[2], True) for m in AFTER_MANAGE_PY.finditer(text)]
+    lines += [(m[1], m[2], False) for m in CODE_SPAN.finditer(text)]
+    for name, rest, after_manage_py in lines:
+        if name not in commands:
+            if after_manage_py:
+                problems.append(f"no command {name!r}")
+            continue
+        parser = load_command_class(commands[name], name).create_parser("manage.py", name)
+        problems += [
+            f"{name} has no {option}"
+            for option in re.findall(r"(?<![\w-])(--?[a-z][\w-]*)", rest)
+            if option not in parser._option_string_actions
+        ]
+    return problems
+
+
+def test_the_check_of_command_lines_finds_a_wrong_one():
+    text = "run `python manage.py seed --size small --colour red`, then `health --json` and manage.py nosuch"
+    assert unknown_in(text) == ["seed has no --colour", "no command 'nosuch'"]
+
+
+@pytest.mark.parametrize("doc", ["README.md", *sorted(p.name for p in (REPO / "docs").glob("*.md"))])
+def test_every_command_line_in_the_docs_names_a_real_command_and_options(doc):
+    path = REPO / doc if doc == "README.md" else REPO / "docs" / doc
+    assert unknown_in(path.read_text()) == []
