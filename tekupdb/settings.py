@@ -261,8 +261,8 @@ if not TEKUPDB_ENCRYPTION_KEYS:
     ]
 
 # --- ops ---
-# Backups (manage.py backup/restore/health). An empty TEKUPDB_BACKUP_DIR turns the health check of the
-# newest backup's age off; the check runs only when the directory exists.
+# Backups (manage.py backup/restore/health). The health check of the newest backup's age runs only when
+# the directory exists (an empty TEKUPDB_BACKUP_DIR is unset, as every variable: ./backups).
 _backup_dir = env.str("TEKUPDB_BACKUP_DIR", default=str(BASE_DIR / "backups"))
 TEKUPDB_BACKUP_DIR = Path(_backup_dir).resolve() if _backup_dir else None
 TEKUPDB_BACKUP_MAX_AGE_HOURS = env.float("TEKUPDB_BACKUP_MAX_AGE_HOURS", default=26.0)  # 0: no limit

@@ -10,7 +10,10 @@ from billy.services import clear_expired_cache
 
 
 class Command(BaseCommand):
-    help = "Delete expired rows of the billy caches and print how many went from each."
+    help = (
+        "Delete expired rows of the billy caches (invoices, customers, products) and print how many went "
+        "from each; run it from cron, say hourly. Exit codes: 0 done; 1 a database error; 2 usage error."
+    )
 
     def handle(self, *args, **options):
         counts = clear_expired_cache()

@@ -20,7 +20,8 @@ from shared.commands import acting_as_email, add_as_argument, parse_age
 class Command(BaseCommand):
     help = (
         "Delete rate-limit windows and usage rows that ended longer ago than --older-than (and tool audit "
-        "entries older than --tool-audit-older-than, when given). Exit status: 0 done, 1 bad input."
+        "entries older than --tool-audit-older-than, when given). Exit codes: 0 done (or dry run); 1 bad "
+        "input (an age not like 30d, 12h, 90m or 3600s, an unknown --as user); 2 usage error."
     )
 
     def add_arguments(self, parser):

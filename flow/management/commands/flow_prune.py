@@ -17,7 +17,10 @@ from shared.commands import acting_as_email, add_as_argument, parse_age
 
 
 class Command(BaseCommand):
-    help = "Delete execution log lines older than --older-than. Exit status: 0 done, 1 bad input."
+    help = (
+        "Delete execution log lines older than --older-than. Exit codes: 0 done (or dry run); 1 bad input "
+        "(an age not like 90d, 12h, 90m or 3600s, an unknown --as user); 2 usage error."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(

@@ -13,7 +13,12 @@ from shared.progress import ProgressBar
 
 
 class Command(BaseCommand):
-    help = "Dump the database (or some schemas) with pg_dump and write a manifest beside the dump."
+    help = (
+        "Dump the database (or some schemas) with pg_dump and write a manifest beside the dump (row counts, "
+        "sha256); --keep N then deletes older backups of the same kind. Exit codes: 0 backed up; 1 failed, "
+        "no partial backup left (no pg_dump of the server's major version, an unknown schema, a database "
+        "error); 2 usage error."
+    )
     requires_system_checks = []
 
     def add_arguments(self, parser):

@@ -18,7 +18,9 @@ class Command(BaseCommand):
     help = (
         "Print (or --apply) one role per app schema (read-write on its schema, read-only on shared) and "
         "the read-only role of the SQL tool over every app schema. --schema limits the per-schema roles. "
-        "Exit codes: 0 done, 1 unknown schema or the roles could not be applied."
+        "Roles get LOGIN and no password: give each role that logs in over the network one with ALTER ROLE "
+        "<role> PASSWORD '...' (the read-only role's goes into TEKUPDB_READONLY_DATABASE_URL). "
+        "Exit codes: 0 done; 1 an unknown schema, or the roles could not be applied; 2 usage error."
     )
 
     def add_arguments(self, parser):

@@ -17,14 +17,17 @@ EXIT_HEALTHY, EXIT_UNHEALTHY, EXIT_UNREACHABLE = 0, 1, 2
 class Command(BaseCommand):
     help = (
         "Check the database: connection, versions, schemas, tables, migrations, size, cache, key ring, "
-        "backups. Exit status: 0 healthy (warnings included), 1 unhealthy, 2 unreachable."
+        "backups, replica. Exit codes: 0 healthy (warnings included); 1 unhealthy (each failing check "
+        "named); 2 the database cannot be reached within --timeout (or a usage error)."
     )
     requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("--json", action="store_true", help="Print the report as JSON.")
         parser.add_argument("--quick", action="store_true", help="Only the cheap checks (as /healthz).")
-        parser.add_argument("--timeout", type=float, default=5.0, help="Seconds to wait for the server.")
+        parser.add_argument(
+            "--timeout", type=float, default=5.0, help="Seconds to wait for the server (default 5)."
+        )
 
     def handle(self, *args, **options):
         report = run_checks(include_slow=not options["quick"], timeout=options["timeout"])

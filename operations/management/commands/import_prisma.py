@@ -19,8 +19,8 @@ EXIT_OK, EXIT_INCOMPLETE = 0, 1
 class Command(BaseCommand):
     help = (
         "Import every row of the Prisma-built database at --source into this database (upsert on mapped "
-        "ids: repeatable). Exit status: 0 every row imported or explicitly refused; 1 a table or the "
-        "source failed; 2 bad arguments."
+        "ids: repeatable). Exit codes: 0 every row imported or explicitly refused; 1 a table or the "
+        "source failed; 2 usage error."
     )
 
     def add_arguments(self, parser):

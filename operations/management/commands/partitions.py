@@ -20,8 +20,8 @@ from tekupdb.db import partitions
 class Command(BaseCommand):
     help = (
         "Create this month's and the next --ahead months' partitions of every partitioned history table "
-        "(and move rows out of the DEFAULT partitions). Idempotent. Exit status: 0 done, 1 bad input or "
-        "database error."
+        "(and move rows out of the DEFAULT partitions). Idempotent. Exit codes: 0 done; 1 --ahead outside "
+        "0..120, or a database error; 2 usage error."
     )
 
     def add_arguments(self, parser):

@@ -15,7 +15,12 @@ from shared.progress import ProgressBar
 
 
 class Command(BaseCommand):
-    help = "Restore a backup (dump file or its manifest), verifying it first and its row counts after."
+    help = (
+        "Restore a backup (dump file or its manifest), verifying it first and its row counts after, in one "
+        "transaction. Exit codes: 0 restored, every row count as in the manifest; 1 refused or failed, the "
+        "database left as it was (a bad checksum, data in the target without --yes, a count mismatch); "
+        "2 usage error."
+    )
     requires_system_checks = []
 
     def add_arguments(self, parser):

@@ -30,16 +30,31 @@ def _moment(text: str) -> dt.datetime:
 class Command(BaseCommand):
     help = (
         "Seed demo data (small, medium or large) for every app with models, laid out around the current "
-        "hour; safe to run twice. Exit status: 0 seeded, 1 refused (unknown app, size or --now)."
+        "hour; safe to run twice. Never against production: --reset deletes data. Exit codes: 0 seeded; "
+        "1 refused (an app that cannot be seeded) or failed; 2 usage error (a size or --now it cannot read)."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--size", choices=SIZES, default="small")
+        parser.add_argument(
+            "--size",
+            choices=SIZES,
+            default="small",
+            help="One of %(choices)s (default %(default)s). small: a few hundred rows per app, what start "
+            "seeds; medium: thousands; large: 100,000 vault documents with embeddings and 1,000,000 billy "
+            "usage rows, for benchmarks (minutes).",
+        )
         parser.add_argument(
             "--apps", nargs="+", metavar="APP", help="Only these apps (default: all seedable)."
         )
         parser.add_argument("--reset", action="store_true", help="Remove the apps' demo data first.")
-        parser.add_argument("--random-seed", type=int, default=0, dest="random_seed", metavar="N")
+        parser.add_argument(
+            "--random-seed",
+            type=int,
+            default=0,
+            dest="random_seed",
+            metavar="N",
+            help="Seed of the random choices (default 0): the same N and --now give the same rows.",
+        )
         parser.add_argument(
             "--now",
             type=_moment,

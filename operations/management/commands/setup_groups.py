@@ -11,7 +11,11 @@ from operations.groups import setup_groups
 
 
 class Command(BaseCommand):
-    help = "Create or update the staff groups: one per schema, and read-only auditors."
+    help = (
+        "Create or update the staff groups: one per schema, read-only auditors, and sql (the SQL tool). "
+        "Idempotent: run it after every migration that adds models. Exit codes: 0 groups ready; 1 a "
+        "database error (run migrate first); 2 usage error."
+    )
 
     def handle(self, *args, **options):
         results = setup_groups()

@@ -20,11 +20,17 @@ from operations import startup
 class Command(BaseCommand):
     help = (
         "Migrate, ensure an admin login, seed an empty database, and serve the admin. "
-        "Exit status: 0 served and stopped (or prepared, with --no-serve), 1 failed (the port is taken, say)."
+        "Exit codes: 0 served and stopped (or prepared, with --no-serve); 1 failed (the port is taken, "
+        "say); 2 usage error."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000", help="where to serve")
+        parser.add_argument(
+            "addrport",
+            nargs="?",
+            default="127.0.0.1:8000",
+            help="where to serve: PORT or ADDRESS:PORT (default 127.0.0.1:8000)",
+        )
         parser.add_argument("--no-serve", action="store_true", help="prepare everything, then exit")
         parser.add_argument("--no-seed", action="store_true", help="do not seed an empty database")
 

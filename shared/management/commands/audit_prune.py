@@ -20,7 +20,8 @@ from shared.services import AUDIT_MIN_RETENTION, prune_audit
 class Command(BaseCommand):
     help = (
         "Delete audit entries older than --older-than (at least 365d); the prune is itself audited. "
-        "Exit status: 0 done, 1 bad input."
+        "Exit codes: 0 done (or dry run); 1 bad input (an age not like 400d, or under 365d, an unknown --as "
+        "user); 2 usage error."
     )
 
     def add_arguments(self, parser):

@@ -18,7 +18,8 @@ class Command(makemigrations.Command):
     help = (
         makemigrations.Command.help + " In a sibling project (SiblingRouter installed), the Tekup apps "
         f"({', '.join(sorted(TEKUP_APP_LABELS))}) are left alone: their migrations belong to the Tekup "
-        "database project. Exit codes: 0 done, 1 --check found changes or an error."
+        "database project. Exit codes: 0 done (with --check: no changes); 1 --check found changes, or an "
+        "error; 2 usage error."
     )
 
     def handle(self, *app_labels, **options):

@@ -23,8 +23,8 @@ class Command(BaseCommand):
     help = (
         "Re-encrypt every encrypted column (billy API keys, flow webhook secrets, flow secret variables) "
         "with the newest key of TEKUPDB_ENCRYPTION_KEY, one row per transaction; safe to interrupt and "
-        "rerun. Exit status: 0 all values under the newest key; 1 some value no configured key decrypts, "
-        "or no key is configured."
+        "rerun. Exit codes: 0 all values under the newest key (with --dry-run: every value opens); 1 some "
+        "value no configured key decrypts, or no key is configured; 2 usage error."
     )
 
     def add_arguments(self, parser):

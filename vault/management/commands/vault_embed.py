@@ -16,10 +16,14 @@ from vault.models import Source
 
 
 class Command(BaseCommand):
-    help = "Fill missing or stale embeddings of vault documents."
+    help = (
+        "Fill missing or stale embeddings of vault documents, in batches, with the embedder VAULT_EMBEDDER "
+        "chooses; an interrupted run resumes. Exit codes: 0 done (or nothing to do); 1 the embedder failed "
+        "or is not configured (VAULT_EMBEDDER, VAULT_EMBEDDING_API_KEY), or bad input; 2 usage error."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--source", choices=Source.values, help="only this source")
+        parser.add_argument("--source", choices=Source.values, help="only this source: %(choices)s")
         parser.add_argument("--repository", help="only this repository")
         parser.add_argument(
             "--batch-size", type=int, help="texts per embedder call (VAULT_EMBEDDING_BATCH_SIZE)"

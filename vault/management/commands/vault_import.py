@@ -26,11 +26,16 @@ BINARY_SNIFF_BYTES = 8192
 
 
 class Command(BaseCommand):
-    help = "Import a folder of text files or a JSONL file into vault documents (idempotent)."
+    help = (
+        "Import a folder of text files or a JSONL file into vault documents (idempotent: unchanged "
+        "documents keep their embeddings; binary and oversized files are skipped and counted). Exit codes: "
+        "0 imported; 1 nothing imported (the path does not exist, a line or row that is not valid); 2 usage "
+        "error."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("path", help="a folder of text files, or a .jsonl file")
-        parser.add_argument("--source", required=True, choices=Source.values)
+        parser.add_argument("--source", required=True, choices=Source.values, help="one of %(choices)s")
         parser.add_argument("--repository", required=True, help="e.g. tekup/renos-backend")
         parser.add_argument("--batch-size", type=int, default=1000, help="rows per COPY batch (default 1000)")
         parser.add_argument(
