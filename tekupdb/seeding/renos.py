@@ -6,7 +6,8 @@ threads with messages, conversations, AI replies and escalations, chat sessions 
 analytics computed from the seeded rows, the agent's task executions, competitor prices, the service
 catalogue and labels.
 
-Every row satisfies the table's checks and follows what `renos.services` would have written:
+Every row satisfies the table's checks and follows what `renos.services` would have written, through the
+same rules (`renos.pricing` for money, `renos.timekeeping` for the timer):
 - a line's amount is quantity × unit price rounded to øre; an invoice's subtotal is the sum of its
   lines, VAT is subtotal × 25 % rounded to øre, total = subtotal + VAT; paid_amount ≤ total;
 - a quote's subtotal is rate × hours, its total subtotal + VAT;
@@ -31,14 +32,14 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection, transaction
 
-from renos import models
-from renos.models.bookings import minutes_between
+from renos import models, pricing
+from renos.timekeeping import minutes_between, stopped_timer
+from shared.money import CENT, to_cents
 
 from .base import SeedContext, load, stable_id, table_of, truncate_app
 from .shared import _slug
 
-CENT = Decimal("0.01")
-VAT_RATE = Decimal("25.00")
+VAT_RATE = pricing.VAT_RATE
 CUSTOMER_DOMAIN = "kunde.example.com"
 # Leads who are not yet customers write from addresses on the other reserved domains (RFC 2606).
 LEAD_DOMAINS = ["example.net", "example.org"]
@@ -122,14 +123,6 @@ COMPETITORS = [
     "Stjernerengøring",
 ]
 ESCALATION_KEYWORDS = ["utilfreds", "refusion", "klage", "skuffet", "advokat", "anmeldelse", "for sent"]
-
-
-def _money(value) -> Decimal:
-    return Decimal(value).quantize(CENT, ROUND_HALF_UP)
-
-
-def _vat(subtotal: Decimal) -> Decimal:
-    return (subtotal * VAT_RATE / 100).quantize(CENT, ROUND_HALF_UP)
 
 
 def _uuid(ctx: SeedContext) -> str:
@@ -257,7 +250,7 @@ class _Renos:
                         "company_name": customer["company_name"] if customer else None,
                         "industry": None,
                         "estimated_size": f"{square_meters} m²",
-                        "estimated_value": _money(service["price"] * Decimal(service["duration"]) / 60),
+                        "estimated_value": to_cents(service["price"] * Decimal(service["duration"]) / 60),
                         "enrichment_data": None,
                         "last_enriched": None,
                         "score": score,
@@ -283,7 +276,7 @@ class _Renos:
             service = lead["_service"]
             hours = max(Decimal("1.5"), (Decimal(lead["square_meters"]) / 30).quantize(Decimal("0.5")))
             rate = service["price"]
-            subtotal = _money(rate * hours)
+            subtotal = pricing.quote_subtotal(rate, hours)
             created = lead["created_at"] + dt.timedelta(hours=rng.randrange(1, 48))
             status = {
                 "book": "accepted",
@@ -298,7 +291,7 @@ class _Renos:
                     "estimated_hours": hours,
                     "subtotal": subtotal,
                     "vat_rate": VAT_RATE,
-                    "total": subtotal + _vat(subtotal),
+                    "total": pricing.total_with_vat(subtotal, VAT_RATE),
                     "notes": f"{service['name']} af {lead['square_meters']} m².",
                     "valid_until": (created + dt.timedelta(days=30)).date(),
                     "status": status,
@@ -443,24 +436,24 @@ class _Renos:
             dt.timedelta(minutes=rng.randrange(5, 35), seconds=rng.randrange(60))
             for _ in range(_weighted(self.ctx, {0: 5, 1: 4, 2: 1}))
         ]
-        moment, paused = start, dt.timedelta()
+        moment, paused, intervals = start, dt.timedelta(), []
         for number, pause in enumerate(pauses):
             moment += dt.timedelta(seconds=int(worked.total_seconds()) // (len(pauses) + 1))
             breaks.append(self._break(booking, number, moment, moment + pause))
+            intervals.append((moment, moment + pause))
             moment += pause
             paused += pause
         stop = start + worked + paused
-        actual = minutes_between(start, stop - paused) if stop - paused > start else 0
+        figures = stopped_timer(
+            start=start, stop=stop, estimated_minutes=booking["estimated_duration"], breaks=intervals
+        )
+        actual = figures.actual_duration
         booking.update(
             actual_start_time=start,
             actual_end_time=stop,
             actual_duration=actual,
-            time_variance=actual - booking["estimated_duration"],
-            efficiency_score=(
-                (Decimal(booking["estimated_duration"]) / Decimal(actual)).quantize(CENT, ROUND_HALF_UP)
-                if actual
-                else None
-            ),
+            time_variance=figures.time_variance,
+            efficiency_score=figures.efficiency_score,
             timer_status="stopped",
             time_notes="Længere tid end aftalt: ekstra snavset køkken"
             if actual > booking["estimated_duration"] * 1.2
@@ -537,7 +530,7 @@ class _Renos:
                     "is_template": index < 2,
                     "is_active": customer["status"] == "active",
                     "estimated_duration": duration,
-                    "estimated_price": _money(service["price"] * duration / 60),
+                    "estimated_price": to_cents(service["price"] * duration / 60),
                     "square_meters": square_meters,
                     "address": customer["address"],
                     "notes": None,
@@ -559,7 +552,7 @@ class _Renos:
                             "is_required": rng.random() < 0.8,
                             "is_completed": False,
                             "sort_order": order,
-                            "price_per_task": _money(service["price"] * minutes / 60)
+                            "price_per_task": to_cents(service["price"] * minutes / 60)
                             if rng.random() < 0.3
                             else None,
                         },
@@ -622,14 +615,14 @@ class _Renos:
                             "description": description,
                             "quantity": quantity,
                             "unit_price": unit_price,
-                            "amount": (quantity * unit_price).quantize(CENT, ROUND_HALF_UP),
+                            "amount": pricing.line_amount(quantity, unit_price),
                             "sort_order": order,
                         },
                         issued,
                     )
                 )
-            subtotal = sum((line["amount"] for line in invoice_lines), Decimal("0.00"))
-            vat = _vat(subtotal)
+            subtotal = pricing.subtotal_of(line["amount"] for line in invoice_lines)
+            vat = pricing.vat_amount(subtotal, VAT_RATE)
             invoice = _stamp(
                 {
                     "id": invoice_id,
@@ -739,7 +732,7 @@ class _Renos:
             )
             invoice["reminder_sent_at"] = min(reminder, self.ctx.now)
         elif roll < 0.17:
-            self._paid(invoice, sent, _money(invoice["total"] * Decimal(rng.randrange(20, 80)) / 100))
+            self._paid(invoice, sent, to_cents(invoice["total"] * Decimal(rng.randrange(20, 80)) / 100))
         else:
             self._paid(invoice, sent, invoice["total"])
 
