@@ -16,7 +16,6 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.views.decorators.debug import sensitive_post_parameters
@@ -206,7 +205,7 @@ class CachedEntryAdmin(TekupModelAdmin):
 
     @admin.display(boolean=True, description="expired")
     def expired(self, obj) -> bool:
-        return obj.expires_at <= timezone.now()
+        return obj.is_expired
 
     def has_add_permission(self, request):
         return False
