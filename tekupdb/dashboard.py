@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import connections
 from django.utils import timezone
 
+from shared.apps_base import schema_names
 from shared.models import AuditLog
 from shared.paginator import EXACT_COUNT_BELOW, within_timeout
 from shared.timeseries import hourly_totals
@@ -71,11 +72,7 @@ class Dashboard:
 
 def app_schemas() -> list[str]:
     """The schemas of the project's apps, in the order the admin index shows them."""
-    from .admin_site import SCHEMA_ORDER
-
-    schemas = [config.schema for config in apps.get_app_configs() if getattr(config, "schema", None)]
-    rank = {schema: index for index, schema in enumerate(SCHEMA_ORDER)}
-    return sorted(schemas, key=lambda schema: (rank.get(schema, len(rank)), schema))
+    return schema_names(dependencies_first=False)
 
 
 def _db():

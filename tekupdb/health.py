@@ -25,6 +25,8 @@ from django.conf import settings
 from django.db.backends.utils import split_identifier
 from django.utils import timezone
 
+from shared.apps_base import schema_names
+
 MIN_SERVER_MAJOR = 15
 
 
@@ -64,8 +66,8 @@ class HealthReport:
 
 
 def app_schemas() -> list[str]:
-    """The schemas the project's apps own (AppConfig.schema), in INSTALLED_APPS order."""
-    return [config.schema for config in apps.get_app_configs() if getattr(config, "schema", None)]
+    """The schemas the project's apps own (AppConfig.schema), `shared` first (shared.apps_base)."""
+    return schema_names()
 
 
 def model_tables() -> dict[tuple[str, str], list[str]]:

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test import RequestFactory
 from django.urls import reverse
 
-from shared import audit
+from shared.apps_base import schema_names
 from shared.services import create_user, log_event
 from tekupdb.groups import AUDITORS, setup_groups
 
@@ -53,7 +53,7 @@ def digest() -> str:
             SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE c.relkind = 'r' AND n.nspname = ANY(%s) ORDER BY 1, 2
             """,
-            [list(audit.SCHEMAS)],
+            [schema_names()],
         )
         tables = [(s, t) for s, t in cursor.fetchall() if f"{s}.{t}" != "shared.audit_logs"]
         parts = []
