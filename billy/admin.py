@@ -16,7 +16,6 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.views.decorators.debug import sensitive_post_parameters
@@ -193,26 +192,13 @@ class CachedEntryAdmin(TekupModelAdmin):
     list_filter = [ExpiredFilter]
     search_fields = ["billy_id", "organization__name", "organization__billy_organization_id"]
     list_select_related = ["organization"]
-    readonly_fields = [
-        "organization",
-        "billy_id",
-        "data",
-        "cached_at",
-        "expires_at",
-        "created_at",
-        "updated_at",
-    ]
+    read_only = True
+    deletable = True
     actions = ["clear_expired"]
 
     @admin.display(boolean=True, description="expired")
     def expired(self, obj) -> bool:
-        return obj.expires_at <= timezone.now()
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+        return obj.is_expired
 
     @admin.action(permissions=["delete"], description=CLEAR_EXPIRED)
     def clear_expired(self, request, queryset):
@@ -255,24 +241,11 @@ class CachedProductAdmin(CachedEntryAdmin):
 # --- read-only records -------------------------------------------------------------------------------
 
 
-class ReadOnlyAdmin(TekupModelAdmin):
-    """Rows the system writes: nobody adds, changes or deletes them here, superusers included."""
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.opts.concrete_fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(ToolAuditLog)
-class ToolAuditLogAdmin(ReadOnlyAdmin):
+class ToolAuditLogAdmin(TekupModelAdmin):
+    """Written by the MCP server: read only, superusers included."""
+
+    read_only = True
     list_display = ["created_at", "tool_name", "action", "organization", "user", "success", "duration_ms"]
     list_filter = ["success", "tool_name"]
     search_fields = ["tool_name", "action", "resource_id", "organization__name", "user__email"]
@@ -281,7 +254,8 @@ class ToolAuditLogAdmin(ReadOnlyAdmin):
 
 
 @admin.register(RateLimit)
-class RateLimitAdmin(ReadOnlyAdmin):
+class RateLimitAdmin(TekupModelAdmin):
+    read_only = True
     list_display = ["endpoint", "organization", "window_start", "window_end", "request_count"]
     search_fields = ["endpoint", "organization__name"]
     list_select_related = ["organization"]
@@ -313,15 +287,8 @@ class UsageMetricAdmin(TekupModelAdmin):
     search_fields = ["tool_name", "organization__name"]
     list_select_related = ["organization"]
     change_list_template = "admin/billy/usagemetric/change_list.html"
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.opts.concrete_fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+    read_only = True
+    deletable = True
 
     def get_urls(self):
         chart = self.admin_site.admin_view(self.chart_view)

@@ -8,8 +8,11 @@ Writes go through `billy.services`; several of them are single SQL statements (u
 column that the project adds beyond DATA_MODEL.md has a database default or is nullable.
 """
 
+import datetime
+
 from django.db import models
 from django.db.models.functions import Now
+from django.db.models.manager import ManagerDescriptor
 from django.utils import timezone
 
 from shared.fields import EncryptedTextField, token_constraint
@@ -87,12 +90,60 @@ class OrganizationUser(TekupModel):
         return self.email
 
 
-class CachedEntryQuerySet(models.QuerySet):
-    def expired(self, now=None):
-        return self.filter(expires_at__lte=now or timezone.now())
+def is_expired(expires_at: datetime.datetime, now: datetime.datetime | None = None) -> bool:
+    """The cache's one expiry rule: a row is expired from the moment `expires_at` is reached (≤ now)."""
+    return expires_at <= (now or timezone.now())
 
-    def live(self, now=None):
-        return self.filter(expires_at__gt=now or timezone.now())
+
+def expired_q(now: datetime.datetime | None = None) -> models.Q:
+    """`is_expired` as a filter: `expires_at <= now`."""
+    return models.Q(expires_at__lte=now or timezone.now())
+
+
+def live_q(now: datetime.datetime | None = None) -> models.Q:
+    """The complement of `expired_q`: `expires_at > now`."""
+    return models.Q(expires_at__gt=now or timezone.now())
+
+
+class CachedEntryQuerySet(models.QuerySet):
+    def expired(self, now: datetime.datetime | None = None) -> models.QuerySet:
+        """Rows whose `expires_at` is reached (`is_expired`)."""
+        return self.filter(expired_q(now))
+
+    def live(self, now: datetime.datetime | None = None) -> models.QuerySet:
+        return self.filter(live_q(now))
+
+
+class EveryCache:
+    """`CachedEntry.objects`: the three cache tables at once, keyed by name ("invoices", …).
+
+    CachedEntry is abstract (one table per cached kind, no parent table), so Django gives it no manager
+    of its own; this stands in for one. `CachedEntry.objects.expired()` is {name: queryset of that table's
+    expired rows}; `CachedInvoice.objects.expired()` is one table's queryset, as usual.
+    """
+
+    def expired(self, now: datetime.datetime | None = None) -> dict[str, models.QuerySet]:
+        now = now or timezone.now()
+        return {name: model.objects.expired(now) for name, model in CACHE_MODELS.items()}
+
+    def live(self, now: datetime.datetime | None = None) -> dict[str, models.QuerySet]:
+        now = now or timezone.now()
+        return {name: model.objects.live(now) for name, model in CACHE_MODELS.items()}
+
+
+class _CachedEntryManagerDescriptor(ManagerDescriptor):
+    # Django's descriptor refuses access on an abstract model; on CachedEntry itself answer for every
+    # cache table, on the concrete caches behave as Django does.
+    def __get__(self, instance, cls=None):
+        if cls is not None and cls._meta.abstract:
+            return EveryCache()
+        return super().__get__(instance, cls)
+
+
+class CachedEntryManager(models.Manager.from_queryset(CachedEntryQuerySet)):  # type: ignore[misc]
+    def contribute_to_class(self, cls, name):
+        super().contribute_to_class(cls, name)
+        setattr(cls, name, _CachedEntryManagerDescriptor(self))
 
 
 class CachedEntry(TekupModel):
@@ -105,7 +156,7 @@ class CachedEntry(TekupModel):
     cached_at = models.DateTimeField(default=timezone.now, db_default=Now())
     expires_at = models.DateTimeField()
 
-    objects = CachedEntryQuerySet.as_manager()
+    objects = CachedEntryManager()
 
     class Meta:
         abstract = True
@@ -116,7 +167,7 @@ class CachedEntry(TekupModel):
 
     @property
     def is_expired(self) -> bool:
-        return self.expires_at <= timezone.now()
+        return is_expired(self.expires_at)
 
 
 def _cache_meta(table: str, label: str, short: str):
@@ -144,6 +195,14 @@ class CachedCustomer(CachedEntry):
 
 class CachedProduct(CachedEntry):
     Meta = _cache_meta("cached_products", "cached product", "cache_prod")
+
+
+# The cache tables by the name the services and the commands report them under.
+CACHE_MODELS: dict[str, type[CachedEntry]] = {
+    "invoices": CachedInvoice,
+    "customers": CachedCustomer,
+    "products": CachedProduct,
+}
 
 
 class ToolAuditLog(TekupModel):

@@ -26,16 +26,18 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.validators import validate_ipv46_address
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from shared import crypto
 from shared import validation as v
 from shared.audit import record_prune, table_key
+from shared.timeseries import hourly_totals
 from tekupdb.db import partitions
 
 from .models import (
+    CACHE_MODELS,
     CachedCustomer,
     CachedEntry,
     CachedInvoice,
@@ -45,6 +47,8 @@ from .models import (
     RateLimit,
     ToolAuditLog,
     UsageMetric,
+    is_expired,
+    live_q,
 )
 
 DEFAULT_CACHE_TTL = timedelta(minutes=60)
@@ -55,6 +59,9 @@ _MICROSECOND = timedelta(microseconds=1)
 
 __all__ = [
     "RateLimitResult",
+    "busiest_endpoints",
+    "cache_figures",
+    "cache_tables",
     "check_rate_limit",
     "clear_expired_cache",
     "create_organization",
@@ -70,6 +77,7 @@ __all__ = [
     "prune_history",
     "prune_tool_audit",
     "rate_limit_window",
+    "requests_per_hour",
     "set_api_key",
     "set_cached_customer",
     "set_cached_invoice",
@@ -212,12 +220,6 @@ def get_api_key(*, organization: Organization) -> str:
 
 # --- the TTL cache ---------------------------------------------------------------------------------
 
-CACHE_MODELS: dict[str, type[CachedEntry]] = {
-    "invoices": CachedInvoice,
-    "customers": CachedCustomer,
-    "products": CachedProduct,
-}
-
 
 def _cache_set(model: type[CachedEntry], organization, billy_id, data, ttl) -> datetime:
     organization = _organization(organization)
@@ -253,7 +255,7 @@ def _cache_get(model: type[CachedEntry], organization, billy_id) -> Any | None:
             [organization.pk, billy_id],
         )
         row = cursor.fetchone()
-    if row is None or row[1] <= timezone.now():
+    if row is None or is_expired(row[1]):
         return None
     return json.loads(row[0])
 
@@ -320,9 +322,65 @@ def clear_expired_cache() -> dict[str, int]:
 
     Raises nothing of its own (it takes no arguments).
     """
-    now = timezone.now()
     with transaction.atomic():
-        return {name: model.objects.expired(now).delete()[0] for name, model in CACHE_MODELS.items()}
+        return {name: rows.delete()[0] for name, rows in CachedEntry.objects.expired().items()}
+
+
+def cache_tables() -> dict[str, str]:
+    """The cache tables by name ("invoices", "customers", "products") and their labels for people.
+
+    Raises nothing of its own (it takes no arguments).
+    """
+    return {name: str(model._meta.verbose_name_plural) for name, model in CACHE_MODELS.items()}
+
+
+def cache_figures(*, cache: str, now: datetime, since: datetime) -> dict[str, int]:
+    """One cache table in figures: {"rows": all, "live": not expired at `now`, "recent": cached since
+    `since`}, in one aggregate query (the dashboard runs it per table under a statement timeout).
+
+    Raises ValidationError keyed by the argument: a cache that is not one of `cache_tables()`, a now or
+    since that is not a timezone-aware datetime.
+    """
+    cache = v.choice(cache, name="cache", choices=CACHE_MODELS)
+    now = v.aware_datetime(now, name="now")
+    since = v.aware_datetime(since, name="since")
+    return CACHE_MODELS[cache].objects.aggregate(
+        rows=Count("pk"),
+        live=Count("pk", filter=live_q(now)),
+        recent=Count("pk", filter=Q(cached_at__gte=since)),
+    )
+
+
+def requests_per_hour(*, since: datetime, hours: int = 24) -> list[tuple[datetime, int]]:
+    """Requests counted by the rate limiter per hour, for `hours` + 1 hours from the hour of `since`
+    (every organization and endpoint together; hours without requests are 0).
+
+    Raises ValidationError keyed by the argument: a since that is not a timezone-aware datetime, hours
+    outside 1-744 (a month).
+    """
+    since = v.aware_datetime(since, name="since")
+    hours = v.integer(hours, name="hours", min_value=1, max_value=744)
+    return hourly_totals(
+        RateLimit.objects.all(), field="window_start", since=since, hours=hours, value="request_count"
+    )
+
+
+def busiest_endpoints(*, since: datetime, limit: int = 5) -> list[dict[str, Any]]:
+    """The (organization, endpoint) pairs with the most requests since `since`, most first:
+    [{"organization__name", "endpoint", "requests"}, …], at most `limit`.
+
+    Raises ValidationError keyed by the argument: a since that is not a timezone-aware datetime, a
+    limit outside 1-100.
+    """
+    since = v.aware_datetime(since, name="since")
+    limit = v.integer(limit, name="limit", min_value=1, max_value=100)
+    busiest = (
+        RateLimit.objects.filter(window_start__gte=since)
+        .values("organization__name", "endpoint")
+        .annotate(requests=Sum("request_count"))
+        .order_by("-requests")[:limit]
+    )
+    return [dict(row) for row in busiest]
 
 
 # --- audit -----------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -22,6 +22,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from shared import validation as v
+from shared.money import to_cents
 
 from .models import Activity, Company, Contact, Deal, DealProduct
 
@@ -38,7 +39,6 @@ __all__ = [
     "reopen_deal",
 ]
 
-CENT = Decimal("0.01")
 # Activities that count as contact with a person or company (a note does not).
 CONTACT_ACTIVITY_TYPES = {Activity.Type.CALL, Activity.Type.EMAIL, Activity.Type.MEETING}
 
@@ -241,7 +241,7 @@ def line_total(
     discount = v.decimal(
         discount, name="discount", max_digits=5, decimal_places=2, min_value=0, max_value=100
     )
-    return (quantity * unit_price * (100 - discount) / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+    return to_cents(quantity * unit_price * (100 - discount) / 100)
 
 
 def add_deal_product(

@@ -25,6 +25,8 @@ from django.conf import settings
 from django.db.backends.utils import split_identifier
 from django.utils import timezone
 
+from shared.apps_base import schema_names
+
 MIN_SERVER_MAJOR = 15
 
 
@@ -64,8 +66,8 @@ class HealthReport:
 
 
 def app_schemas() -> list[str]:
-    """The schemas the project's apps own (AppConfig.schema), in INSTALLED_APPS order."""
-    return [config.schema for config in apps.get_app_configs() if getattr(config, "schema", None)]
+    """The schemas the project's apps own (AppConfig.schema), `shared` first (shared.apps_base)."""
+    return schema_names()
 
 
 def model_tables() -> dict[tuple[str, str], list[str]]:
@@ -249,25 +251,21 @@ def _partitions_ahead(conn) -> CheckResult | None:
 
 
 def _billy_expired_cache(conn) -> CheckResult | None:
-    """Expired cache rows pile up when the billy cleanup stops running."""
-    from psycopg import sql
+    """Expired cache rows pile up when the billy cleanup stops running.
 
-    try:
-        billy = apps.get_app_config("billy")
-    except LookupError:
+    Expiry is billy's rule (`CachedEntry.objects.expired()`); its queries are counted here on the
+    health check's own connection, which carries the statement timeout.
+    """
+    if not apps.is_installed("billy"):
         return None
-    cache_models = [m for m in billy.get_models() if any(f.name == "expires_at" for f in m._meta.fields)]
-    if not cache_models:
-        return None
+    from billy.models import CachedEntry
+
     total, parts = 0, []
-    for model in cache_models:
-        schema, table = split_identifier(model._meta.db_table)
-        query = sql.SQL("SELECT count(*) FROM {}.{} WHERE expires_at < now()").format(
-            sql.Identifier(schema or "public"), sql.Identifier(table)
-        )
-        count = conn.execute(query).fetchone()[0]
+    for rows in CachedEntry.objects.expired().values():
+        query, params = rows.order_by().values("pk").query.sql_with_params()
+        count = conn.execute(f"SELECT count(*) FROM ({query}) AS expired", params).fetchone()[0]
         total += count
-        parts.append(f"{table} {count}")
+        parts.append(f"{split_identifier(rows.model._meta.db_table)[1]} {count}")
     limit = settings.TEKUPDB_HEALTH_MAX_EXPIRED_CACHE_ROWS
     ok = total <= limit
     detail = f"{total} expired ({', '.join(parts)})" + (

@@ -42,10 +42,12 @@ from django.db import DatabaseError, connection, models, transaction
 from psycopg import sql as psql
 
 from shared import crypto
+from shared.apps_base import schema_names
 from shared.audit import summarised_audit
 from tekupdb.db import partitions
 
-SCHEMAS = ("shared", "vault", "billy", "renos", "crm", "flow")
+# The source has the same schemas as this database (AppConfig.schema), imported parents first.
+SCHEMAS = tuple(schema_names())
 
 # crm and flow tables are named after their Prisma models; the other schemas keep the table names.
 SOURCE_TABLES = {

@@ -6,7 +6,7 @@ quantity × unit price) and an invoice takes its number from the same gap-free c
 """
 
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import factory
 import factory.random
@@ -14,11 +14,10 @@ from django.db import transaction
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from . import models
+from . import models, pricing
 from .services import allocate_invoice_number
 
 LOCALE = "da_DK"
-CENT = Decimal("0.01")
 
 
 def fake(provider: str, **kwargs) -> factory.Faker:
@@ -73,13 +72,9 @@ class QuoteFactory(DjangoModelFactory):
     lead = factory.SubFactory(LeadFactory)
     hourly_rate = Decimal("349.00")
     estimated_hours = Decimal("3.00")
-    vat_rate = Decimal("25.00")
-    subtotal = factory.LazyAttribute(
-        lambda o: (o.hourly_rate * o.estimated_hours).quantize(CENT, ROUND_HALF_UP)
-    )
-    total = factory.LazyAttribute(
-        lambda o: o.subtotal + (o.subtotal * o.vat_rate / 100).quantize(CENT, ROUND_HALF_UP)
-    )
+    vat_rate = pricing.VAT_RATE
+    subtotal = factory.LazyAttribute(lambda o: pricing.quote_subtotal(o.hourly_rate, o.estimated_hours))
+    total = factory.LazyAttribute(lambda o: pricing.total_with_vat(o.subtotal, o.vat_rate))
     valid_until = factory.LazyFunction(lambda: timezone.localdate(timezone.now()) + dt.timedelta(days=30))
 
 
@@ -247,10 +242,8 @@ class InvoiceFactory(DjangoModelFactory):
     issue_date = factory.LazyFunction(lambda: timezone.localdate(timezone.now()))
     due_date = factory.LazyAttribute(lambda o: o.issue_date + dt.timedelta(days=14))
     subtotal = money(100, 10_000)
-    vat_rate = Decimal("25.00")
-    vat_amount = factory.LazyAttribute(
-        lambda o: (o.subtotal * o.vat_rate / 100).quantize(CENT, ROUND_HALF_UP)
-    )
+    vat_rate = pricing.VAT_RATE
+    vat_amount = factory.LazyAttribute(lambda o: pricing.vat_amount(o.subtotal, o.vat_rate))
     total = factory.LazyAttribute(lambda o: o.subtotal + o.vat_amount)
 
     @classmethod
@@ -270,7 +263,7 @@ class InvoiceLineItemFactory(DjangoModelFactory):
     description = factory.Iterator(["Fast rengøring", "Kørsel", "Vinduespudsning"])
     quantity = Decimal("2.00")
     unit_price = Decimal("349.00")
-    amount = factory.LazyAttribute(lambda o: (o.quantity * o.unit_price).quantize(CENT, ROUND_HALF_UP))
+    amount = factory.LazyAttribute(lambda o: pricing.line_amount(o.quantity, o.unit_price))
     sort_order = factory.Sequence(int)
 
 

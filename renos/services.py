@@ -23,7 +23,9 @@ from django.utils import timezone
 
 from shared import validation as v
 from shared.models import AuditLog
+from shared.money import CENT
 
+from . import pricing, timekeeping
 from .models import (
     Analytics,
     Booking,
@@ -41,7 +43,6 @@ from .models import (
     QuoteStatus,
     TimerStatus,
 )
-from .models.bookings import minutes_between
 
 __all__ = [
     "InvoiceLine",
@@ -63,7 +64,6 @@ __all__ = [
     "track_metric",
 ]
 
-CENT = Decimal("0.01")
 QUOTE_VALID_DAYS = 30
 MAX_DUE_IN_DAYS = 365
 
@@ -392,22 +392,17 @@ def stop_timer(*, booking: Booking) -> Booking:
             raise v.invalid("booking", "The clock is before the start of the timer.")
         if locked.timer_status == TimerStatus.ON_BREAK:
             _close_open_break(locked, now)
-        paused = dt.timedelta()
-        for begin, end in Break.objects.filter(booking=locked, end_time__isnull=False).values_list(
+        closed = Break.objects.filter(booking=locked, end_time__isnull=False).values_list(
             "start_time", "end_time"
-        ):
-            assert end is not None  # filtered on end_time__isnull=False
-            overlap = min(end, now) - max(begin, start)
-            paused += max(overlap, dt.timedelta())
-        actual = minutes_between(start, now - paused) if now - paused > start else 0
-        locked.actual_end_time = now
-        locked.actual_duration = actual
-        locked.time_variance = actual - locked.estimated_duration
-        locked.efficiency_score = (
-            (Decimal(locked.estimated_duration) / Decimal(actual)).quantize(CENT, ROUND_HALF_UP)
-            if actual
-            else None
         )
+        breaks = [(begin, end) for begin, end in closed if end is not None]
+        figures = timekeeping.stopped_timer(
+            start=start, stop=now, estimated_minutes=locked.estimated_duration, breaks=breaks
+        )
+        locked.actual_end_time = now
+        locked.actual_duration = figures.actual_duration
+        locked.time_variance = figures.time_variance
+        locked.efficiency_score = figures.efficiency_score
         locked.timer_status = TimerStatus.STOPPED
         locked.status = BookingStatus.COMPLETED
         return _save_timer(locked, booking, "status")
@@ -548,10 +543,6 @@ def _invoice_lines(lines: Any) -> list[InvoiceLineItem]:
     return items
 
 
-def _vat(subtotal: Decimal, vat_rate: Decimal) -> Decimal:
-    return (subtotal * vat_rate / 100).quantize(CENT, ROUND_HALF_UP)
-
-
 def create_invoice(
     *,
     customer: Customer,
@@ -585,10 +576,10 @@ def create_invoice(
         if booking.customer_id not in (None, customer.pk):
             raise ValidationError({"booking": "The booking belongs to another customer."})
     items = _invoice_lines(lines)
-    subtotal = sum((item.amount for item in items), Decimal("0.00"))
+    subtotal = pricing.subtotal_of(item.amount for item in items)
     if subtotal < 0:
         raise ValidationError({"lines": f"The lines add up to {subtotal}; an invoice cannot be negative."})
-    vat_amount = _vat(subtotal, vat_rate)
+    vat_amount = pricing.vat_amount(subtotal, vat_rate)
     today = _today()
     invoice = Invoice(
         customer=customer,
@@ -630,7 +621,7 @@ def recalculate_invoice(*, invoice: Invoice) -> Invoice:
         locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
         subtotal = locked.lines.aggregate(s=Sum("amount"))["s"] or Decimal("0.00")
         locked.subtotal = subtotal
-        locked.vat_amount = _vat(subtotal, locked.vat_rate)
+        locked.vat_amount = pricing.vat_amount(subtotal, locked.vat_rate)
         locked.total = subtotal + locked.vat_amount
         if locked.paid_amount is not None and locked.paid_amount > locked.total:
             raise v.invalid(

@@ -102,7 +102,10 @@ class TekupModelAdmin(SingleLineTextMixin, admin.ModelAdmin):
     list_per_page = 50
     paginator = EstimatedCountPaginator
     show_full_result_count = False
+    # Rows only the system writes: nobody adds or changes them here, superusers included; every field is
+    # shown read-only. `deletable` lets staff still delete them (a cache, counters that get pruned).
     read_only = False
+    deletable = False
 
     # --- read-only admins -------------------------------------------------------------------------
 
@@ -116,7 +119,13 @@ class TekupModelAdmin(SingleLineTextMixin, admin.ModelAdmin):
         return self._writable() and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return self._writable() and super().has_delete_permission(request, obj)
+        may_delete = self._writable() or (self.deletable and not is_audit_table(self.model))
+        return may_delete and super().has_delete_permission(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        if self.read_only:
+            return [field.name for field in self.opts.concrete_fields]
+        return super().get_readonly_fields(request, obj)
 
     # --- the changelist: formatted numbers, export, and malformed filters ------------------------------
 

@@ -5,6 +5,10 @@ Their models subclass `shared.models.TekupModel` and refer to the user model `sh
 model loading with an error about `shared.models`. Each app's config subclasses this one; the apps
 import this module (`from shared import apps_base`), not the class, so that Django still finds exactly
 one AppConfig in their `apps.py`.
+
+Which apps own a schema is said once, by their AppConfig's `schema`; `schema_apps()` and `schema_names()`
+read it for everyone that needs the list (health, the dashboard and admin index, the audit, roles,
+partitions, the Prisma import).
 """
 
 from django.apps import AppConfig, apps
@@ -23,3 +27,20 @@ class SchemaAppConfig(AppConfig):
                 "Add 'shared' to INSTALLED_APPS."
             )
         super().import_models()
+
+
+def schema_apps(*, dependencies_first: bool = True) -> list[AppConfig]:
+    """The installed apps that own a schema (their AppConfig has `schema`), in dependency order: `shared`
+    first, since every other schema app builds on it (SchemaAppConfig), then INSTALLED_APPS order.
+
+    `dependencies_first=False` turns the tiers round (the apps that build on others, then `shared`): the
+    order the admin index shows them in, the data first and what they share after.
+    """
+    configs = [config for config in apps.get_app_configs() if getattr(config, "schema", None)]
+    # A stable sort: within a tier the apps keep their INSTALLED_APPS order.
+    return sorted(configs, key=lambda config: isinstance(config, SchemaAppConfig) == dependencies_first)
+
+
+def schema_names(*, dependencies_first: bool = True) -> list[str]:
+    """The schemas of `schema_apps()`, in the same order."""
+    return [getattr(config, "schema", "") for config in schema_apps(dependencies_first=dependencies_first)]

@@ -36,8 +36,6 @@ import pgtrigger
 from django.apps import apps
 from django.db import connections, transaction
 
-SCHEMAS = ("vault", "billy", "renos", "crm", "flow", "shared")
-
 # Tables whose writes are not audited, with the reason. Keys are "<schema>.<table>".
 EXEMPT_TABLES: dict[str, str] = {
     "billy.cached_invoices": "a cache of Billy's data, rewritten whenever it is read",
@@ -106,7 +104,7 @@ def audited_models() -> list:
     return [
         model
         for model in apps.get_models()
-        if getattr(apps.get_app_config(model._meta.app_label), "schema", None) in SCHEMAS
+        if getattr(apps.get_app_config(model._meta.app_label), "schema", None)
         and model._meta.managed
         and not model._meta.proxy
         and not model._meta.auto_created

@@ -10,8 +10,7 @@ from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 
-# The order of the schemas on the index: the data first, what they share after, Django's own last.
-SCHEMA_ORDER = ["vault", "billy", "renos", "crm", "flow", "shared"]
+from shared.apps_base import schema_apps
 
 
 def describe_app(app_label: str) -> tuple[str, str, str]:
@@ -46,7 +45,9 @@ class TekupAdminSite(admin.AdminSite):
         app_list = super().get_app_list(request, app_label)
         for app in app_list:
             app["name"], app["schema"], app["description"] = describe_app(app["app_label"])
-        rank = {label: index for index, label in enumerate(SCHEMA_ORDER)}
+        # The schema apps first, the data before what they share (shared.apps_base), Django's own last.
+        order = [config.label for config in schema_apps(dependencies_first=False)]
+        rank = {label: index for index, label in enumerate(order)}
         app_list.sort(key=lambda app: (rank.get(app["app_label"], len(rank)), app["name"]))
         return app_list
 

@@ -18,14 +18,14 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.db import connections
-from django.db.models import Count, Q, Sum
-from django.db.models.functions import TruncHour
 from django.utils import timezone
 
 from operations.backup import list_backups
 from operations.health import replica_check, run_checks
+from shared.apps_base import schema_names
 from shared.models import AuditLog
 from shared.paginator import EXACT_COUNT_BELOW, within_timeout
+from shared.timeseries import hourly_totals
 from tekupdb.db.replica import read_alias, reads_from_replica
 
 from . import charts
@@ -34,7 +34,6 @@ log = logging.getLogger(__name__)
 
 COUNT_TIMEOUT_MS = 500
 HOURS_SHOWN = 24
-BILLY_CACHE_MODELS = ["CachedInvoice", "CachedCustomer", "CachedProduct"]
 
 
 @dataclass
@@ -73,11 +72,7 @@ class Dashboard:
 
 def app_schemas() -> list[str]:
     """The schemas of the project's apps, in the order the admin index shows them."""
-    from .admin_site import SCHEMA_ORDER
-
-    schemas = [config.schema for config in apps.get_app_configs() if getattr(config, "schema", None)]
-    rank = {schema: index for index, schema in enumerate(SCHEMA_ORDER)}
-    return sorted(schemas, key=lambda schema: (rank.get(schema, len(rank)), schema))
+    return schema_names(dependencies_first=False)
 
 
 def _db():
@@ -182,57 +177,30 @@ def hourly(
     queryset, *, field: str, since: datetime.datetime, value=None
 ) -> list[tuple[datetime.datetime, int]]:
     """A value per hour since `since` (count of rows, or the sum of `value`), zero-filled."""
-    totals = dict(
-        queryset.filter(**{f"{field}__gte": since})
-        .annotate(hour=TruncHour(field))
-        .values("hour")
-        .annotate(total=Sum(value) if value else Count("pk"))
-        .values_list("hour", "total")
-    )
-    start = since.replace(minute=0, second=0, microsecond=0)
-    hours = [start + datetime.timedelta(hours=i) for i in range(HOURS_SHOWN + 1)]
-    return [(hour, int(totals.get(hour) or 0)) for hour in hours]
-
-
-def _billy_model(name: str):
-    try:
-        return apps.get_model("billy", name)
-    except LookupError:
-        return None
+    return hourly_totals(queryset, field=field, since=since, hours=HOURS_SHOWN, value=value)
 
 
 def billy_activity(now: datetime.datetime) -> dict[str, Any] | None:
-    """Billy's cache tables (rows, live, added in the last day) and rate-limit traffic, if billy has them."""
+    """Billy's cache tables (rows, live, added in the last day) and rate-limit traffic (billy.services)."""
+    if not apps.is_installed("billy"):
+        return None
+    from billy import services as billy
+
     since = now - datetime.timedelta(hours=HOURS_SHOWN)
     caches = []
-    for name in BILLY_CACHE_MODELS:
-        model = _billy_model(name)
-        if model is None:
-            continue
+    for name, label in billy.cache_tables().items():
+        # Each table within its own timeout: a slow one leaves its figures out, not the others'.
         figures = within_timeout(
-            lambda model=model: model._default_manager.aggregate(
-                rows=Count("pk"),
-                live=Count("pk", filter=Q(expires_at__gt=now)),
-                recent=Count("pk", filter=Q(cached_at__gte=since)),
-            ),
+            lambda name=name: billy.cache_figures(cache=name, now=now, since=since),
             using=read_alias(),
             timeout_ms=COUNT_TIMEOUT_MS,
         )
-        caches.append({"name": model._meta.verbose_name_plural, **(figures or {})})
-    rate_limit = _billy_model("RateLimit")
-    per_hour, busiest = None, []
-    if rate_limit is not None:
-        recent = rate_limit._default_manager.all()
-        per_hour = hourly(recent, field="window_start", since=since, value="request_count")
-        busiest = list(
-            recent.filter(window_start__gte=since)
-            .values("organization__name", "endpoint")
-            .annotate(requests=Sum("request_count"))
-            .order_by("-requests")[:5]
-        )
-    if not caches and rate_limit is None:
-        return None
-    return {"caches": caches, "rate_limit_per_hour": per_hour, "busiest_endpoints": busiest}
+        caches.append({"name": label, **(figures or {})})
+    return {
+        "caches": caches,
+        "rate_limit_per_hour": billy.requests_per_hour(since=since, hours=HOURS_SHOWN),
+        "busiest_endpoints": billy.busiest_endpoints(since=since, limit=5),
+    }
 
 
 def _section(dashboard: Dashboard, name: str, work):

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from billy import models
 from shared import crypto
+from shared.money import CENT
 
 from .base import SeedContext, load, stable_id, truncate_app
 from .shared import _slug
@@ -181,7 +182,7 @@ def _usage_rows(ctx, orgs, days):
                     "success_count": calls - errors,
                     "error_count": errors,
                     "avg_duration_ms": duration_sum / calls,
-                    "cache_hit_rate": (Decimal(100 * hits) / lookups).quantize(Decimal("0.01")),
+                    "cache_hit_rate": (Decimal(100 * hits) / lookups).quantize(CENT),
                     "duration_sum_ms": duration_sum,
                     "duration_count": calls,
                     "cache_hits": hits,

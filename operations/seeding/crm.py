@@ -20,6 +20,7 @@ from decimal import Decimal
 
 from crm import models
 from crm.services import CONTACT_ACTIVITY_TYPES, line_total
+from shared.money import CENT
 
 from .base import SeedContext, load, stable_id, truncate_app
 from .shared import _slug, demo_users
@@ -192,9 +193,9 @@ def seed(ctx: SeedContext) -> None:
                         "id": stable_id("crm.deal_products", deal_id, number),
                         "deal": deal_id,
                         "product_name": product,
-                        "quantity": quantity.quantize(Decimal("0.01")),
+                        "quantity": quantity.quantize(CENT),
                         "unit_price": unit_price,
-                        "discount": discount.quantize(Decimal("0.01")),
+                        "discount": discount.quantize(CENT),
                         "total": line_total(quantity=quantity, unit_price=unit_price, discount=discount),
                         "description": f"{quantity} {unit}",
                     },
@@ -205,7 +206,7 @@ def seed(ctx: SeedContext) -> None:
         value = (
             sum((line["total"] for line in lines), Decimal("0.00"))
             if lines
-            else Decimal(rng.randrange(5, 400) * 500).quantize(Decimal("0.01"))
+            else Decimal(rng.randrange(5, 400) * 500).quantize(CENT)
         )
         status = models.Deal.status_for_stage(stage)
         closed = status != models.Deal.Status.OPEN

@@ -6,7 +6,8 @@ threads with messages, conversations, AI replies and escalations, chat sessions 
 analytics computed from the seeded rows, the agent's task executions, competitor prices, the service
 catalogue and labels.
 
-Every row satisfies the table's checks and follows what `renos.services` would have written:
+Every row satisfies the table's checks and follows what `renos.services` would have written, through the
+same rules (`renos.pricing` for money, `renos.timekeeping` for the timer):
 - a line's amount is quantity × unit price rounded to øre; an invoice's subtotal is the sum of its
   lines, VAT is subtotal × 25 % rounded to øre, total = subtotal + VAT; paid_amount ≤ total;
 - a quote's subtotal is rate × hours, its total subtotal + VAT;
@@ -31,14 +32,15 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection, transaction
 
-from renos import models
-from renos.models.bookings import minutes_between
+from renos import models, pricing
+from renos.models import BookingStatus, CustomerStatus, InvoiceStatus, LeadStatus, QuoteStatus, TimerStatus
+from renos.timekeeping import minutes_between, stopped_timer
+from shared.money import CENT, to_cents
 
 from .base import SeedContext, load, stable_id, table_of, truncate_app
 from .shared import _slug
 
-CENT = Decimal("0.01")
-VAT_RATE = Decimal("25.00")
+VAT_RATE = pricing.VAT_RATE
 CUSTOMER_DOMAIN = "kunde.example.com"
 # Leads who are not yet customers write from addresses on the other reserved domains (RFC 2606).
 LEAD_DOMAINS = ["example.net", "example.org"]
@@ -124,14 +126,6 @@ COMPETITORS = [
 ESCALATION_KEYWORDS = ["utilfreds", "refusion", "klage", "skuffet", "advokat", "anmeldelse", "for sent"]
 
 
-def _money(value) -> Decimal:
-    return Decimal(value).quantize(CENT, ROUND_HALF_UP)
-
-
-def _vat(subtotal: Decimal) -> Decimal:
-    return (subtotal * VAT_RATE / 100).quantize(CENT, ROUND_HALF_UP)
-
-
 def _uuid(ctx: SeedContext) -> str:
     return str(uuid.UUID(int=ctx.rng.getrandbits(128), version=4))
 
@@ -181,7 +175,9 @@ class _Renos:
             email = f"{_slug(name)}.{index}@{CUSTOMER_DOMAIN}"
             business = rng.random() < 0.25
             created = self.ctx.now - dt.timedelta(seconds=int((400 + rng.random() * 400) * 86400))
-            status = _weighted(ctx, {"active": 88, "inactive": 9, "archived": 3})
+            status = _weighted(
+                ctx, {CustomerStatus.ACTIVE: 88, CustomerStatus.INACTIVE: 9, CustomerStatus.ARCHIVED: 3}
+            )
             tags = ["erhverv" if business else "privat"] + (["fast"] if rng.random() < 0.5 else [])
             rows.append(
                 _stamp(
@@ -257,7 +253,7 @@ class _Renos:
                         "company_name": customer["company_name"] if customer else None,
                         "industry": None,
                         "estimated_size": f"{square_meters} m²",
-                        "estimated_value": _money(service["price"] * Decimal(service["duration"]) / 60),
+                        "estimated_value": to_cents(service["price"] * Decimal(service["duration"]) / 60),
                         "enrichment_data": None,
                         "last_enriched": None,
                         "score": score,
@@ -283,12 +279,12 @@ class _Renos:
             service = lead["_service"]
             hours = max(Decimal("1.5"), (Decimal(lead["square_meters"]) / 30).quantize(Decimal("0.5")))
             rate = service["price"]
-            subtotal = _money(rate * hours)
+            subtotal = pricing.quote_subtotal(rate, hours)
             created = lead["created_at"] + dt.timedelta(hours=rng.randrange(1, 48))
             status = {
-                "book": "accepted",
-                "quoted": rng.choice(["draft", "sent", "sent"]),
-                "lost": rng.choice(["rejected", "expired"]),
+                "book": QuoteStatus.ACCEPTED,
+                LeadStatus.QUOTED: rng.choice([QuoteStatus.DRAFT, QuoteStatus.SENT, QuoteStatus.SENT]),
+                LeadStatus.LOST: rng.choice([QuoteStatus.REJECTED, QuoteStatus.EXPIRED]),
             }[lead["status"]]
             quote = _stamp(
                 {
@@ -298,7 +294,7 @@ class _Renos:
                     "estimated_hours": hours,
                     "subtotal": subtotal,
                     "vat_rate": VAT_RATE,
-                    "total": subtotal + _vat(subtotal),
+                    "total": pricing.total_with_vat(subtotal, VAT_RATE),
                     "notes": f"{service['name']} af {lead['square_meters']} m².",
                     "valid_until": (created + dt.timedelta(days=30)).date(),
                     "status": status,
@@ -330,7 +326,9 @@ class _Renos:
                 breaks=breaks,
             )
             bookings.append(booking)
-            lead["status"] = "won" if booking["status"] == "completed" else "booked"
+            lead["status"] = (
+                LeadStatus.WON if booking["status"] == BookingStatus.COMPLETED else LeadStatus.BOOKED
+            )
         for index in range(ctx.pick(30, 1_100, 12_000)):
             customer = rng.choice(customers)
             service = rng.choice(self.services)
@@ -370,7 +368,10 @@ class _Renos:
             if booking.pop("_started"):
                 self._under_way(booking, breaks)
         for booking in bookings[-max(2, len(bookings) // 50) :]:
-            if booking["status"] in ("scheduled", "confirmed") and booking["lead"] is None:
+            if (
+                booking["status"] in (BookingStatus.SCHEDULED, BookingStatus.CONFIRMED)
+                and booking["lead"] is None
+            ):
                 self._under_way(booking, breaks)
         return bookings, breaks
 
@@ -389,11 +390,13 @@ class _Renos:
         # The longest a job can take (see _complete) plus its breaks: one begun since then is not done.
         started = scheduled_at + dt.timedelta(minutes=estimated * 1.3 + 90) > self.ctx.now
         if scheduled_at > self.ctx.now:
-            status, started = rng.choice(["scheduled", "confirmed"]), False
+            status, started = rng.choice([BookingStatus.SCHEDULED, BookingStatus.CONFIRMED]), False
         elif started:
-            status = "confirmed"  # _under_way starts its timer
+            status = BookingStatus.CONFIRMED  # _under_way starts its timer
         else:
-            status = _weighted(self.ctx, {"completed": 90, "cancelled": 6, "no_show": 2})
+            status = _weighted(
+                self.ctx, {BookingStatus.COMPLETED: 90, BookingStatus.CANCELLED: 6, BookingStatus.NO_SHOW: 2}
+            )
         booking = _stamp(
             {
                 "id": booking_id,
@@ -416,7 +419,7 @@ class _Renos:
                 "time_variance": None,
                 "efficiency_score": None,
                 "time_notes": None,
-                "timer_status": "not_started",
+                "timer_status": TimerStatus.NOT_STARTED,
                 "_customer": customer,
                 "_service": service,
                 "_rate": quote["hourly_rate"] if quote else service["price"],
@@ -424,11 +427,11 @@ class _Renos:
             },
             created,
         )
-        if status in ("confirmed", "completed"):
+        if status in (BookingStatus.CONFIRMED, BookingStatus.COMPLETED):
             event = _hex(self.ctx, 20)
             booking["calendar_event_id"] = event
             booking["calendar_link"] = f"https://calendar.google.com/calendar/event?eid={event}"
-        if status == "completed":
+        if status == BookingStatus.COMPLETED:
             self._complete(booking, breaks)
         return booking
 
@@ -443,25 +446,25 @@ class _Renos:
             dt.timedelta(minutes=rng.randrange(5, 35), seconds=rng.randrange(60))
             for _ in range(_weighted(self.ctx, {0: 5, 1: 4, 2: 1}))
         ]
-        moment, paused = start, dt.timedelta()
+        moment, paused, intervals = start, dt.timedelta(), []
         for number, pause in enumerate(pauses):
             moment += dt.timedelta(seconds=int(worked.total_seconds()) // (len(pauses) + 1))
             breaks.append(self._break(booking, number, moment, moment + pause))
+            intervals.append((moment, moment + pause))
             moment += pause
             paused += pause
         stop = start + worked + paused
-        actual = minutes_between(start, stop - paused) if stop - paused > start else 0
+        figures = stopped_timer(
+            start=start, stop=stop, estimated_minutes=booking["estimated_duration"], breaks=intervals
+        )
+        actual = figures.actual_duration
         booking.update(
             actual_start_time=start,
             actual_end_time=stop,
             actual_duration=actual,
-            time_variance=actual - booking["estimated_duration"],
-            efficiency_score=(
-                (Decimal(booking["estimated_duration"]) / Decimal(actual)).quantize(CENT, ROUND_HALF_UP)
-                if actual
-                else None
-            ),
-            timer_status="stopped",
+            time_variance=figures.time_variance,
+            efficiency_score=figures.efficiency_score,
+            timer_status=TimerStatus.STOPPED,
             time_notes="Længere tid end aftalt: ekstra snavset køkken"
             if actual > booking["estimated_duration"] * 1.2
             else None,
@@ -477,9 +480,9 @@ class _Renos:
             start_time=start.replace(second=0, microsecond=0),
             end_time=start.replace(second=0, microsecond=0)
             + dt.timedelta(minutes=booking["estimated_duration"]),
-            status="in_progress",
+            status=BookingStatus.IN_PROGRESS,
             actual_start_time=start,
-            timer_status="running",
+            timer_status=TimerStatus.RUNNING,
         )
         if self.rng.random() < 0.5:
             # On a break: exactly one open break (the database allows no second one).
@@ -535,9 +538,9 @@ class _Renos:
                     "service_type": service["name"].lower(),
                     "frequency": frequency,
                     "is_template": index < 2,
-                    "is_active": customer["status"] == "active",
+                    "is_active": customer["status"] == CustomerStatus.ACTIVE,
                     "estimated_duration": duration,
-                    "estimated_price": _money(service["price"] * duration / 60),
+                    "estimated_price": to_cents(service["price"] * duration / 60),
                     "square_meters": square_meters,
                     "address": customer["address"],
                     "notes": None,
@@ -559,7 +562,7 @@ class _Renos:
                             "is_required": rng.random() < 0.8,
                             "is_completed": False,
                             "sort_order": order,
-                            "price_per_task": _money(service["price"] * minutes / 60)
+                            "price_per_task": to_cents(service["price"] * minutes / 60)
                             if rng.random() < 0.3
                             else None,
                         },
@@ -571,7 +574,7 @@ class _Renos:
                 if booking.get("_plan"):
                     continue
                 booking["_plan"] = plan_id
-                done = booking["status"] == "completed"
+                done = booking["status"] == BookingStatus.COMPLETED
                 links.append(
                     _stamp(
                         {
@@ -597,7 +600,7 @@ class _Renos:
         ctx, rng = self.ctx, self.rng
         drafts = []  # (issue moment, booking or None, customer)
         for booking in bookings:
-            if booking["status"] == "completed" and booking["customer"] and rng.random() < 0.92:
+            if booking["status"] == BookingStatus.COMPLETED and booking["customer"] and rng.random() < 0.92:
                 drafts.append(
                     (
                         booking["actual_end_time"] + dt.timedelta(hours=rng.randrange(1, 30)),
@@ -622,14 +625,14 @@ class _Renos:
                             "description": description,
                             "quantity": quantity,
                             "unit_price": unit_price,
-                            "amount": (quantity * unit_price).quantize(CENT, ROUND_HALF_UP),
+                            "amount": pricing.line_amount(quantity, unit_price),
                             "sort_order": order,
                         },
                         issued,
                     )
                 )
-            subtotal = sum((line["amount"] for line in invoice_lines), Decimal("0.00"))
-            vat = _vat(subtotal)
+            subtotal = pricing.subtotal_of(line["amount"] for line in invoice_lines)
+            vat = pricing.vat_amount(subtotal, VAT_RATE)
             invoice = _stamp(
                 {
                     "id": invoice_id,
@@ -641,7 +644,7 @@ class _Renos:
                     "customer_address": customer["address"],
                     "issue_date": issued.date(),
                     "due_date": issued.date() + dt.timedelta(days=rng.choice([8, 14, 14, 30])),
-                    "status": "draft",
+                    "status": InvoiceStatus.DRAFT,
                     "subtotal": subtotal,
                     "vat_rate": VAT_RATE,
                     "vat_amount": vat,
@@ -721,25 +724,25 @@ class _Renos:
             return  # still a draft
         sent = min(issued + dt.timedelta(minutes=rng.randrange(5, 240)), self.ctx.now)
         invoice.update(
-            status="sent",
+            status=InvoiceStatus.SENT,
             sent_at=sent,
             billy_contact_id=f"demo-contact-{invoice['customer'].hex[:12]}",
             billy_synced_at=sent,
         )
         roll = rng.random()
         if roll < 0.04:
-            invoice["status"] = "cancelled"
+            invoice["status"] = InvoiceStatus.CANCELLED
         elif invoice["due_date"] >= self.ctx.now.date():
             if roll >= 0.5:  # paid before it was due; the rest are sent and not yet due
                 self._paid(invoice, sent, invoice["total"])
         elif roll < 0.12:
-            invoice["status"] = "overdue"
+            invoice["status"] = InvoiceStatus.OVERDUE
             reminder = dt.datetime.combine(
                 invoice["due_date"] + dt.timedelta(days=3), dt.time(9), tzinfo=dt.UTC
             )
             invoice["reminder_sent_at"] = min(reminder, self.ctx.now)
         elif roll < 0.17:
-            self._paid(invoice, sent, _money(invoice["total"] * Decimal(rng.randrange(20, 80)) / 100))
+            self._paid(invoice, sent, to_cents(invoice["total"] * Decimal(rng.randrange(20, 80)) / 100))
         else:
             self._paid(invoice, sent, invoice["total"])
 
@@ -754,7 +757,7 @@ class _Renos:
             "cash": None,
         }[method]
         invoice.update(
-            status="paid" if amount == invoice["total"] else "partially_paid",
+            status=InvoiceStatus.PAID if amount == invoice["total"] else InvoiceStatus.PARTIALLY_PAID,
             paid_amount=amount,
             paid_at=min(sent + dt.timedelta(seconds=int(rng.uniform(0.2, 20) * 86400)), self.ctx.now),
             payment_method=method,
@@ -807,10 +810,18 @@ class _Renos:
                             "subject": subject if number == 0 else f"Re: {subject}",
                             "body": body,
                             "body_preview": body[:120],
-                            "direction": "inbound" if inbound else "outbound",
-                            "status": "delivered"
+                            "direction": models.EmailDirection.INBOUND
                             if inbound
-                            else rng.choice(["sent", "delivered", "delivered"]),
+                            else models.EmailDirection.OUTBOUND,
+                            "status": models.EmailMessageStatus.DELIVERED
+                            if inbound
+                            else rng.choice(
+                                [
+                                    models.EmailMessageStatus.SENT,
+                                    models.EmailMessageStatus.DELIVERED,
+                                    models.EmailMessageStatus.DELIVERED,
+                                ]
+                            ),
                             "is_ai_generated": ai,
                             "ai_model": AI_MODEL if ai else None,
                             "sent_at": sent_at,
@@ -831,8 +842,10 @@ class _Renos:
                             "customer": customer["id"],
                             "lead": (customer_leads[customer["id"]] or [{"id": None}])[0]["id"],
                             "subject": subject,
-                            "channel": "email",
-                            "status": "closed" if closed else "active",
+                            "channel": models.ConversationChannel.EMAIL,
+                            "status": models.ConversationStatus.CLOSED
+                            if closed
+                            else models.ConversationStatus.ACTIVE,
                             "gmail_thread_id": gmail_thread_id,
                             "closed_at": last + dt.timedelta(hours=2) if closed else None,
                         },
@@ -874,8 +887,16 @@ class _Renos:
                         "subject": rng.choice(
                             ["Spørgsmål om tid", "Ændring af adresse", "Ros til medarbejder"]
                         ),
-                        "channel": rng.choice(["chat", "phone", "sms"]),
-                        "status": "closed" if closed else "active",
+                        "channel": rng.choice(
+                            [
+                                models.ConversationChannel.CHAT,
+                                models.ConversationChannel.PHONE,
+                                models.ConversationChannel.SMS,
+                            ]
+                        ),
+                        "status": models.ConversationStatus.CLOSED
+                        if closed
+                        else models.ConversationStatus.ACTIVE,
                         "gmail_thread_id": None,
                         "closed_at": started + dt.timedelta(hours=rng.randrange(1, 48)) if closed else None,
                     },
@@ -891,17 +912,18 @@ class _Renos:
             quote = lead.get("_quote")
             if quote is None:
                 continue
-            status = {
-                "draft": "pending",
-                "sent": "sent",
-                "accepted": "sent",
-                "rejected": "sent",
-                "expired": "sent",
-            }[quote["status"]]
-            if status == "pending" and rng.random() < 0.3:
-                status = rng.choice(["approved", "rejected"])
+            # A draft quote's reply waits for review; a sent one's went out with it.
+            status = (
+                models.EmailResponseStatus.PENDING
+                if quote["status"] == QuoteStatus.DRAFT
+                else models.EmailResponseStatus.SENT
+            )
+            if status == models.EmailResponseStatus.PENDING and rng.random() < 0.3:
+                status = rng.choice(
+                    [models.EmailResponseStatus.APPROVED, models.EmailResponseStatus.REJECTED]
+                )
             created = quote["created_at"] + dt.timedelta(minutes=2)
-            sent = status == "sent"
+            sent = status == models.EmailResponseStatus.SENT
             responses.append(
                 _stamp(
                     {
@@ -919,7 +941,9 @@ class _Renos:
                         "gmail_thread_id": lead["email_thread_id"] if sent else None,
                         "gmail_message_id": f"demo{_hex(ctx)}" if sent else None,
                         "sent_at": created + dt.timedelta(minutes=rng.randrange(5, 120)) if sent else None,
-                        "rejected_reason": "Prisen skal justeres" if status == "rejected" else None,
+                        "rejected_reason": "Prisen skal justeres"
+                        if status == models.EmailResponseStatus.REJECTED
+                        else None,
                         "ai_model": AI_MODEL,
                     },
                     created,
@@ -1016,7 +1040,7 @@ class _Renos:
             figures[lead["created_at"].date(), "leads_created"] += 1
         for booking in bookings:
             figures[booking["created_at"].date(), "bookings_created"] += 1
-            if booking["status"] == "completed":
+            if booking["status"] == BookingStatus.COMPLETED:
                 figures[booking["actual_end_time"].date(), "bookings_completed"] += 1
                 figures[booking["actual_end_time"].date(), "hours_worked"] += (
                     Decimal(booking["actual_duration"]) / 60
@@ -1056,13 +1080,23 @@ class _Renos:
 
     def task_executions(self, leads) -> list[dict]:
         ctx, rng = self.ctx, self.rng
+        statuses = models.TaskExecutionStatus
         rows = []
         for index in range(ctx.pick(30, 800, 8_000)):
             task_type, intent = rng.choice(TASK_TYPES)
             lead = rng.choice(leads)
-            status = _weighted(ctx, {"success": 85, "failed": 8, "cancelled": 2, "pending": 3, "running": 2})
+            status = _weighted(
+                ctx,
+                {
+                    statuses.SUCCESS: 85,
+                    statuses.FAILED: 8,
+                    statuses.CANCELLED: 2,
+                    statuses.PENDING: 3,
+                    statuses.RUNNING: 2,
+                },
+            )
             at = ctx.moment(days_back=365)
-            finished = status in ("success", "failed", "cancelled")
+            finished = status in (statuses.SUCCESS, statuses.FAILED, statuses.CANCELLED)
             rows.append(
                 _stamp(
                     {
@@ -1071,9 +1105,9 @@ class _Renos:
                         "task_payload": {"lead_id": str(lead["id"]), "source": lead["source"]},
                         "status": status,
                         "result": {"ok": True, "lead_status": lead["status"]}
-                        if status == "success"
+                        if status == statuses.SUCCESS
                         else None,
-                        "error": "Gmail API: 503 Service Unavailable" if status == "failed" else None,
+                        "error": "Gmail API: 503 Service Unavailable" if status == statuses.FAILED else None,
                         "duration": rng.randrange(40, 8_000) if finished else None,
                         "trace_id": _hex(ctx, 32),
                         "session_id": lead["session_id"],
@@ -1266,7 +1300,9 @@ def _ingest_runs(ctx: SeedContext) -> list[dict]:
                     "id": stable_id("renos.email_ingest_runs", started),
                     "started_at": started,
                     "finished_at": started + dt.timedelta(seconds=ctx.rng.randrange(20, 400)),
-                    "status": "failed" if failed else "completed",
+                    "status": models.EmailIngestRunStatus.FAILED
+                    if failed
+                    else models.EmailIngestRunStatus.COMPLETED,
                     "total_emails": new + updated,
                     "new_emails": new,
                     "updated_emails": updated,

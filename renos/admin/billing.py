@@ -267,12 +267,4 @@ class InvoiceCounterAdmin(TekupModelAdmin):
     list_display = ["year", "last_number", "updated_at"]
     search_fields = ["year"]
     ordering = [F("year").desc()]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    read_only = True

@@ -1,17 +1,16 @@
 """Invoices, their lines, and the per-year counter that numbers them without gaps."""
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db import models
 from django.db.models.functions import Round
 
 from shared.models import TekupModel, choices_check
 
+from .. import pricing
 from .bookings import Booking
 from .fields import money, optional_text
 from .sales import Customer
-
-CENT = Decimal("0.01")
 
 
 class InvoiceStatus(models.TextChoices):
@@ -133,7 +132,7 @@ class InvoiceLineItem(TekupModel):
 
     def compute_amount(self) -> None:
         """amount = quantity × unit price, rounded to øre."""
-        self.amount = (Decimal(self.quantity) * Decimal(self.unit_price)).quantize(CENT, ROUND_HALF_UP)
+        self.amount = pricing.line_amount(self.quantity, self.unit_price)
 
 
 class InvoiceCounter(TekupModel):

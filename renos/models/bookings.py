@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from shared.models import TekupModel, choices_check
 
+from ..timekeeping import minutes_between
 from .fields import optional_text
 from .sales import Customer, Lead, Quote
 
@@ -126,9 +127,3 @@ class Break(TekupModel):
             self.duration = None
         else:
             self.duration = minutes_between(self.start_time, self.end_time)
-
-
-def minutes_between(start, end) -> int:
-    """Whole minutes from start to end, rounded half up (90 s → 2 min)."""
-    seconds = (end - start).total_seconds()
-    return int((seconds + 30) // 60)

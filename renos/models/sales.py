@@ -1,14 +1,13 @@
 """Customers and the sales pipeline: leads and the quotes made for them."""
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db import models
 
 from shared.models import TekupModel, choices_check
 
+from .. import pricing
 from .fields import money, optional_text, text_array
-
-CENT = Decimal("0.01")
 
 
 class CustomerStatus(models.TextChoices):
@@ -164,8 +163,5 @@ class Quote(TekupModel):
 
     def compute_totals(self) -> None:
         """subtotal = rate × hours and total = subtotal + VAT, each rounded to øre."""
-        self.subtotal = (Decimal(self.hourly_rate) * Decimal(self.estimated_hours)).quantize(
-            CENT, ROUND_HALF_UP
-        )
-        vat = (self.subtotal * Decimal(self.vat_rate) / 100).quantize(CENT, ROUND_HALF_UP)
-        self.total = self.subtotal + vat
+        self.subtotal = pricing.quote_subtotal(self.hourly_rate, self.estimated_hours)
+        self.total = pricing.total_with_vat(self.subtotal, self.vat_rate)

@@ -12,7 +12,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from operations.groups import AUDITORS, setup_groups
-from shared import audit
+from shared.apps_base import schema_names
 from shared.services import create_user, log_event
 
 SCHEMA_APPS = {"vault", "billy", "renos", "crm", "flow", "shared"}
@@ -53,7 +53,7 @@ def digest() -> str:
             SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE c.relkind = 'r' AND n.nspname = ANY(%s) ORDER BY 1, 2
             """,
-            [list(audit.SCHEMAS)],
+            [schema_names()],
         )
         tables = [(s, t) for s, t in cursor.fetchall() if f"{s}.{t}" != "shared.audit_logs"]
         parts = []

@@ -435,6 +435,30 @@ def _(w):
     return {}
 
 
+@spec("billy.services.cache_tables")
+def _(w):
+    return {}
+
+
+@spec("billy.services.cache_figures")
+def _(w):
+    return {
+        "cache": st.sampled_from(["invoices", "customers", "products"]),
+        "now": aware(),
+        "since": aware(),
+    }
+
+
+@spec("billy.services.requests_per_hour")
+def _(w):
+    return {"since": aware(), "hours": st.integers(1, 744)}
+
+
+@spec("billy.services.busiest_endpoints")
+def _(w):
+    return {"since": aware(), "limit": st.integers(1, 100)}
+
+
 @spec("billy.services.log_audit")
 def _(w):
     return {

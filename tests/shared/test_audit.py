@@ -16,6 +16,7 @@ from flow.factories import WorkflowFactory
 from flow.models import Variable, Webhook
 from flow.services import create_webhook, set_variable
 from shared import audit
+from shared.apps_base import schema_names
 from shared.models import AuditLog, User
 from shared.services import acting_as, audit_trail, create_user, summarised_audit
 from vault.factories import EmbeddingFactory
@@ -148,7 +149,7 @@ def test_every_table_of_the_six_schemas_has_the_audit_trigger_unless_exempt():
             WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY(%s)
             GROUP BY 1
             """,
-            [list(audit.SCHEMAS)],
+            [schema_names()],
         )
         tables = dict(cursor.fetchall())
     missing = sorted(t for t, has in tables.items() if not has and t not in audit.EXEMPT_TABLES)
