@@ -1,16 +1,22 @@
 """Project-wide fixtures. Tests run against the real PostgreSQL (embedded unless DATABASE_URL is set)."""
 
 import pytest
-from django.test import override_settings
+
+FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture(autouse=True, scope="session")
-def fast_password_hashing():
-    """One cheap hasher for the whole run: admin_client and the factories create users in most tests, and
-    PBKDF2's 1,000,000 rounds cost about half a second a hash on these machines (cookiecutter-django and
-    healthchecks set the same once in their test settings). Tests of hashing itself override it back."""
-    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
-        yield
+def pytest_configure(config):
+    """One cheap hasher for the whole run, set once as a setting (as cookiecutter-django's test settings
+    and healthchecks' test runner do): admin_client, the factories and the commands create users in
+    most tests, and PBKDF2's 1,000,000 rounds cost about half a second a hash on these machines.
+
+    Set here, after pytest-django has configured Django and before any fixture, collection or live
+    server thread hashes a password, it holds in every folder without a fixture to request. No test
+    starts a process that creates a user (`manage.py start` in tests/ops exits on the busy port first),
+    so the settings module keeps production's hashers. Tests of hashing itself override it back."""
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
 
 
 @pytest.fixture

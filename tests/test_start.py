@@ -5,6 +5,7 @@ from django.core.management import call_command
 
 from operations import startup
 from shared.models import User
+from tests.support.concurrency import run_together
 
 
 @pytest.fixture
@@ -98,18 +99,7 @@ def test_healthz_answers_ok_after_a_round_trip(client, db):
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_starts_create_one_superuser_and_agree_on_its_password(data_dir):
-    from concurrent.futures import ThreadPoolExecutor
-
-    from django.db import connections
-
-    def login():
-        try:
-            return startup.ensure_admin_login(debug=True)
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        logins = list(pool.map(lambda _: login(), range(4)))
+    logins = run_together([lambda: startup.ensure_admin_login(debug=True)] * 4)
 
     password = startup.password_file().read_text().strip()
     assert User.objects.count() == 1

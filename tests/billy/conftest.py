@@ -1,34 +1,16 @@
-"""Fixtures of the billy tests: a clock that tests can set and move."""
+"""Fixtures of the billy tests: a clock that tests can set and move, and an organization."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
-from django.utils import timezone
 
 from billy.factories import OrganizationFactory
-
-
-class Clock:
-    """Stands in for django.utils.timezone.now, which every billy service reads."""
-
-    def __init__(self, start: datetime):
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def set(self, moment: datetime) -> None:
-        self.now = moment
-
-    def advance(self, **delta) -> None:
-        self.now += timedelta(**delta)
+from tests.support.clock import freeze_clock
 
 
 @pytest.fixture
 def clock(monkeypatch):
-    clock = Clock(datetime(2025, 3, 14, 10, 7, 30, tzinfo=UTC))
-    monkeypatch.setattr(timezone, "now", clock)
-    return clock
+    return freeze_clock(monkeypatch, datetime(2025, 3, 14, 10, 7, 30, tzinfo=UTC))
 
 
 @pytest.fixture

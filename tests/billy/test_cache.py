@@ -1,10 +1,8 @@
 import math
-import threading
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connections
 
 from billy import services
 from billy.factories import (
@@ -14,6 +12,7 @@ from billy.factories import (
     OrganizationFactory,
 )
 from billy.models import CachedCustomer, CachedInvoice, CachedProduct
+from tests.support.concurrency import run_together
 
 KINDS = [
     (services.set_cached_invoice, services.get_cached_invoice, CachedInvoice),
@@ -122,26 +121,14 @@ def test_clear_expired_cache_deletes_expired_rows_of_each_table_and_counts_them(
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_setters_of_one_key_leave_one_row_and_no_error():
     organization = OrganizationFactory()
-    errors, barrier = [], threading.Barrier(6)
 
     def setter(n: int) -> None:
-        try:
-            barrier.wait()
-            for round_ in range(20):
-                services.set_cached_invoice(
-                    organization=organization, billy_id="same", data={"n": n, "r": round_}
-                )
-        except Exception as exc:  # collected for the assertion below
-            errors.append(exc)
-        finally:
-            connections.close_all()
+        for round_ in range(20):
+            services.set_cached_invoice(
+                organization=organization, billy_id="same", data={"n": n, "r": round_}
+            )
 
-    threads = [threading.Thread(target=setter, args=(n,)) for n in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_together([lambda n=n: setter(n) for n in range(6)])
 
-    assert errors == []
     assert CachedInvoice.objects.count() == 1
     assert CachedInvoice.objects.get().data["r"] == 19

@@ -3,11 +3,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 
 from billy.factories import OrganizationFactory, RateLimitFactory, UsageMetricFactory
 from billy.models import RateLimit, UsageMetric
 from billy.services import check_rate_limit, prune_history, rate_limit_window
+from tests.support.concurrency import Worker, run_together
 
 
 def test_windows_are_aligned_to_the_epoch():
@@ -105,29 +106,19 @@ def test_check_rate_limit_refuses_bad_input(organization, fields, message):
 def test_many_concurrent_callers_on_one_key_get_exactly_the_limit():
     organization = OrganizationFactory()
     threads_n, calls, limit = 8, 40, 100
-    allowed, errors, barrier = [], [], threading.Barrier(threads_n)
 
-    def caller() -> None:
-        try:
-            barrier.wait()
-            for _ in range(calls):
-                result = check_rate_limit(
-                    organization=organization, endpoint="/hot", limit=limit, window=timedelta(days=1)
-                )
-                if result.allowed:
-                    allowed.append(result.reset_at)
-        except Exception as exc:  # collected for the assertion below
-            errors.append(exc)
-        finally:
-            connections.close_all()
+    def caller() -> list[datetime]:
+        allowed = []
+        for _ in range(calls):
+            result = check_rate_limit(
+                organization=organization, endpoint="/hot", limit=limit, window=timedelta(days=1)
+            )
+            if result.allowed:
+                allowed.append(result.reset_at)
+        return allowed
 
-    threads = [threading.Thread(target=caller) for _ in range(threads_n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    allowed = [reset_at for batch in run_together([caller] * threads_n) for reset_at in batch]
 
-    assert errors == []
     # Per window (a run crossing midnight UTC has two): exactly the limit, never more.
     per_window = {reset_at: allowed.count(reset_at) for reset_at in set(allowed)}
     assert all(count == limit for count in per_window.values())
@@ -171,15 +162,12 @@ def test_a_full_window_is_refused_without_waiting_for_the_row_lock():
     locked, release = threading.Event(), threading.Event()
 
     def holder() -> None:
-        try:
-            with transaction.atomic():
-                RateLimit.objects.select_for_update().get(endpoint="/full")
-                locked.set()
-                release.wait(timeout=30)
-        finally:
-            connections.close_all()
+        with transaction.atomic():
+            RateLimit.objects.select_for_update().get(endpoint="/full")
+            locked.set()
+            release.wait(timeout=30)
 
-    thread = threading.Thread(target=holder)
+    thread = Worker(holder)
     thread.start()
     try:
         assert locked.wait(timeout=30)
@@ -192,7 +180,7 @@ def test_a_full_window_is_refused_without_waiting_for_the_row_lock():
                 cursor.execute("RESET lock_timeout")
     finally:
         release.set()
-        thread.join()
+        thread.outcome()
 
     assert not refused.allowed
     assert RateLimit.objects.get(endpoint="/full").request_count == 1

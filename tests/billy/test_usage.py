@@ -1,14 +1,14 @@
-import threading
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connection
 
 from billy.factories import OrganizationFactory, UsageMetricFactory
 from billy.models import UsageMetric
 from billy.services import get_daily_calls, get_usage_metrics, track_usage
+from tests.support.concurrency import run_together
 
 
 def test_track_usage_counts_in_the_utc_hour(organization, clock):
@@ -75,31 +75,19 @@ def test_track_usage_refuses_bad_input(organization, fields, message):
 def test_concurrent_callers_lose_no_call_and_keep_the_average_true():
     organization = OrganizationFactory()
     threads_n, calls = 8, 25
-    errors, barrier = [], threading.Barrier(threads_n)
 
     def caller(n: int) -> None:
-        try:
-            barrier.wait()
-            for i in range(calls):
-                track_usage(
-                    organization=organization,
-                    tool_name="list_invoices",
-                    success=i % 5 != 0,
-                    duration_ms=n * 10 + i,
-                    cache_hit=i % 2 == 0,
-                )
-        except Exception as exc:  # collected for the assertion below
-            errors.append(exc)
-        finally:
-            connections.close_all()
+        for i in range(calls):
+            track_usage(
+                organization=organization,
+                tool_name="list_invoices",
+                success=i % 5 != 0,
+                duration_ms=n * 10 + i,
+                cache_hit=i % 2 == 0,
+            )
 
-    threads = [threading.Thread(target=caller, args=(n,)) for n in range(threads_n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_together([lambda n=n: caller(n) for n in range(threads_n)])
 
-    assert errors == []
     rows = list(UsageMetric.objects.filter(organization=organization))
     durations = [n * 10 + i for n in range(threads_n) for i in range(calls)]
     assert sum(row.call_count for row in rows) == threads_n * calls

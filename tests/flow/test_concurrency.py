@@ -1,41 +1,17 @@
 """finish_execution under concurrent callers, each on its own database connection."""
 
-import threading
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connections
 from django.utils import timezone
 
 from flow import services
 from flow.factories import ExecutionFactory, WorkflowFactory
 from flow.models import Execution, Workflow
+from tests.support.concurrency import run_together
 
 THREADS = 8
-
-
-def _run_together(targets):
-    """Start every target at the same instant (a barrier), each on its own connection; collect errors."""
-    barrier = threading.Barrier(len(targets))
-    outcomes: list[object] = [None] * len(targets)
-
-    def run(index, target):
-        try:
-            barrier.wait(timeout=30)
-            outcomes[index] = target()
-        except Exception as error:  # reported to the test below
-            outcomes[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, t)) for i, t in enumerate(targets)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
-    return outcomes
 
 
 @pytest.mark.django_db(transaction=True)
@@ -48,7 +24,7 @@ def test_concurrent_finishes_on_one_workflow_give_exact_counters_and_a_true_aver
     ]
     statuses = ["completed", "failed", "completed", "cancelled"] * (THREADS // 4)
 
-    outcomes = _run_together(
+    outcomes = run_together(
         [
             (lambda e=execution, s=status: services.finish_execution(execution=e, status=s))
             for execution, status in zip(executions, statuses, strict=True)
@@ -69,8 +45,9 @@ def test_concurrent_finishes_on_one_workflow_give_exact_counters_and_a_true_aver
 def test_one_execution_finished_concurrently_counts_once():
     execution = ExecutionFactory()
 
-    outcomes = _run_together(
-        [lambda: services.finish_execution(execution=execution, status="completed") for _ in range(THREADS)]
+    outcomes = run_together(
+        [lambda: services.finish_execution(execution=execution, status="completed") for _ in range(THREADS)],
+        return_exceptions=True,
     )
 
     finished = [outcome for outcome in outcomes if isinstance(outcome, Execution)]

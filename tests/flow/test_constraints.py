@@ -1,7 +1,8 @@
 """The database keeps flow's rules, also for the services that write these tables in plain SQL."""
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import connection
+from django.utils import timezone
 
 from flow.factories import (
     ExecutionFactory,
@@ -14,11 +15,7 @@ from flow.factories import (
     WorkflowFactory,
 )
 from flow.models import Workflow
-
-
-def _fails(sql: str, params=()) -> None:
-    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(sql, params)
+from tests.support.constraints import refused_by, refused_sql
 
 
 def test_plain_sql_insert_of_listed_columns_gets_defaults(db):
@@ -46,7 +43,13 @@ def test_plain_sql_insert_of_listed_columns_gets_defaults(db):
     ("factory", "table", "column", "bad"),
     [
         (WorkflowFactory, "workflows", "status", "running"),
-        (ExecutionFactory, "executions", "status", "pending"),
+        # a finished one: "pending" on a running execution would also break completed_at_iff_finished
+        (
+            lambda: ExecutionFactory(status="completed", completed_at=timezone.now()),
+            "executions",
+            "status",
+            "pending",
+        ),
         (ExecutionStepFactory, "execution_steps", "status", "done"),
         (ExecutionLogFactory, "execution_logs", "level", "fatal"),
         (WebhookFactory, "webhooks", "method", "TRACE"),
@@ -56,32 +59,48 @@ def test_plain_sql_insert_of_listed_columns_gets_defaults(db):
 def test_choices_are_checked_by_the_database(db, factory, table, column, bad):
     row = factory()
 
-    _fails(f'UPDATE "flow"."{table}" SET {column} = %s WHERE id = %s', [bad, row.pk])
+    sql = f'UPDATE "flow"."{table}" SET {column} = %s WHERE id = %s'
+    refused_sql(f"flow_{table}_{column}_valid", sql, [bad, row.pk])
 
 
 def test_counters_cannot_claim_more_outcomes_than_executions(db):
     workflow = WorkflowFactory()
 
-    _fails('UPDATE "flow"."workflows" SET success_count = 1 WHERE id = %s', [workflow.pk])
-    _fails('UPDATE "flow"."workflows" SET execution_count = -1 WHERE id = %s', [workflow.pk])
+    update = 'UPDATE "flow"."workflows" SET {} WHERE id = %s'
+    refused_sql(
+        "flow_workflows_outcomes_within_executions", update.format("success_count = 1"), [workflow.pk]
+    )
+    refused_sql(
+        "flow_workflows_outcomes_within_executions", update.format("execution_count = -1"), [workflow.pk]
+    )
 
 
 def test_a_finished_execution_has_a_completion_time_and_a_running_one_none(db):
     execution = ExecutionFactory()
 
-    _fails('UPDATE "flow"."executions" SET status = \'completed\' WHERE id = %s', [execution.pk])
-    _fails('UPDATE "flow"."executions" SET completed_at = now() WHERE id = %s', [execution.pk])
+    update = 'UPDATE "flow"."executions" SET {} WHERE id = %s'
+    refused_sql(
+        "flow_executions_completed_at_iff_finished", update.format("status = 'completed'"), [execution.pk]
+    )
+    refused_sql(
+        "flow_executions_completed_at_iff_finished", update.format("completed_at = now()"), [execution.pk]
+    )
 
 
 @pytest.mark.parametrize(
-    ("cron", "interval"),
-    [("NULL", "NULL"), ("'* * * * *'", "5"), ("NULL", "0")],
+    ("cron", "interval", "constraint"),
+    [
+        ("NULL", "NULL", "flow_schedules_cron_xor_interval"),
+        ("'* * * * *'", "5", "flow_schedules_cron_xor_interval"),
+        ("NULL", "0", "flow_schedules_interval_positive"),
+    ],
     ids=["none", "both", "zero"],
 )
-def test_a_schedule_needs_exactly_one_of_cron_and_interval(db, cron, interval):
+def test_a_schedule_needs_exactly_one_of_cron_and_interval(db, cron, interval, constraint):
     schedule = ScheduleFactory()
 
-    _fails(
+    refused_sql(
+        constraint,
         f'UPDATE "flow"."schedules" SET cron_expression = {cron}, interval_minutes = {interval} '
         "WHERE id = %s",
         [schedule.pk],
@@ -91,14 +110,14 @@ def test_a_schedule_needs_exactly_one_of_cron_and_interval(db, cron, interval):
 def test_webhook_url_is_unique(db):
     WebhookFactory(url="/hooks/x")
 
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with refused_by("webhooks_url_key"):
         WebhookFactory(url="/hooks/x")
 
 
 def test_step_attempt_is_unique_per_execution(db):
     step = ExecutionStepFactory()
 
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with refused_by("flow_execution_steps_attempt_uniq"):
         ExecutionStepFactory(
             execution=step.execution, step_id=step.step_id, attempt_number=step.attempt_number
         )
@@ -109,9 +128,9 @@ def test_metric_is_unique_per_date_metric_and_workflow_including_the_global_one(
     per_workflow = FlowMetricFactory()
     overall = FlowMetricFactory(workflow=None, date=per_workflow.date, metric=per_workflow.metric)
 
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with refused_by("flow_metrics_date_metric_wf_uniq"):
         FlowMetricFactory(workflow=per_workflow.workflow, date=per_workflow.date, metric=per_workflow.metric)
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with refused_by("flow_metrics_date_metric_wf_uniq"):
         FlowMetricFactory(workflow=None, date=overall.date, metric=overall.metric)
 
 

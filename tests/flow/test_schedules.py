@@ -8,19 +8,15 @@ from django.utils import timezone
 from flow import services
 from flow.factories import WorkflowFactory
 from flow.models import Schedule
+from tests.support.clock import freeze_clock
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 
 
 @pytest.fixture
-def frozen_now(monkeypatch):
-    """Move the services' clock (django.utils.timezone.now) to a fixed instant."""
-
-    def freeze(instant: datetime) -> datetime:
-        monkeypatch.setattr(timezone, "now", lambda: instant)
-        return instant
-
-    return freeze
+def clock(monkeypatch):
+    """The services' clock (django.utils.timezone.now), stopped; each test sets the instant it needs."""
+    return freeze_clock(monkeypatch, datetime(2025, 5, 1, 10, 0, tzinfo=UTC))
 
 
 @pytest.mark.parametrize(
@@ -33,8 +29,8 @@ def frozen_now(monkeypatch):
         (datetime(2025, 3, 29, 12, 0, tzinfo=UTC), datetime(2025, 3, 30, 7, 0, tzinfo=UTC)),
     ],
 )
-def test_cron_next_run_is_computed_in_the_schedule_time_zone(db, frozen_now, now, expected_utc):
-    frozen_now(now)
+def test_cron_next_run_is_computed_in_the_schedule_time_zone(db, clock, now, expected_utc):
+    clock.set(now)
 
     schedule = services.create_schedule(
         workflow=WorkflowFactory(), name="Morgen", cron_expression="0 9 * * *"
@@ -50,8 +46,8 @@ def test_cron_next_run_is_computed_in_the_schedule_time_zone(db, frozen_now, now
     )
 
 
-def test_another_time_zone_moves_the_run(db, frozen_now):
-    frozen_now(datetime(2025, 1, 15, 12, 0, tzinfo=UTC))
+def test_another_time_zone_moves_the_run(db, clock):
+    clock.set(datetime(2025, 1, 15, 12, 0, tzinfo=UTC))
 
     schedule = services.create_schedule(
         workflow=WorkflowFactory(), name="NY", cron_expression="0 9 * * *", timezone="America/New_York"
@@ -61,8 +57,8 @@ def test_another_time_zone_moves_the_run(db, frozen_now):
     assert timezone.is_aware(schedule.next_run)
 
 
-def test_interval_schedule_runs_interval_from_now_or_at_a_future_start(db, frozen_now):
-    now = frozen_now(datetime(2025, 5, 1, 10, 0, tzinfo=UTC))
+def test_interval_schedule_runs_interval_from_now_or_at_a_future_start(db, clock):
+    now = clock.set(datetime(2025, 5, 1, 10, 0, tzinfo=UTC))
     workflow = WorkflowFactory()
 
     every = services.create_schedule(workflow=workflow, name="Hvert kvarter", interval_minutes=15)
@@ -74,8 +70,8 @@ def test_interval_schedule_runs_interval_from_now_or_at_a_future_start(db, froze
     assert Schedule.objects.get(pk=later.pk).next_run == now + timedelta(days=31)
 
 
-def test_cron_with_a_future_start_date_runs_from_it(db, frozen_now):
-    frozen_now(datetime(2025, 5, 1, 10, 0, tzinfo=UTC))
+def test_cron_with_a_future_start_date_runs_from_it(db, clock):
+    clock.set(datetime(2025, 5, 1, 10, 0, tzinfo=UTC))
     start = datetime(2025, 6, 2, 7, 0, tzinfo=UTC)  # Monday 09:00 in Copenhagen
 
     schedule = services.create_schedule(
@@ -85,8 +81,8 @@ def test_cron_with_a_future_start_date_runs_from_it(db, frozen_now):
     assert schedule.next_run == start
 
 
-def test_a_schedule_past_its_end_date_has_no_next_run(db, frozen_now):
-    now = frozen_now(datetime(2025, 5, 1, 10, 0, tzinfo=UTC))
+def test_a_schedule_past_its_end_date_has_no_next_run(db, clock):
+    now = clock.set(datetime(2025, 5, 1, 10, 0, tzinfo=UTC))
 
     schedule = services.create_schedule(
         workflow=WorkflowFactory(),

@@ -2,12 +2,13 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import connection
 
 from flow import services
 from flow.factories import VariableFactory, WebhookFactory, WorkflowFactory
 from flow.models import Variable, Webhook
 from shared import crypto
+from tests.support.constraints import refused_sql
 
 
 def test_set_variable_upserts_per_workflow(db):
@@ -42,10 +43,10 @@ def test_same_key_in_another_scope_is_another_variable(db):
 def test_database_refuses_a_second_global_with_the_same_key(db):
     VariableFactory(workflow=None, key="shared_key")
 
-    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            """INSERT INTO "flow"."variables" (key, value, is_secret) VALUES ('shared_key', 'x', false)"""
-        )
+    refused_sql(
+        "flow_variables_workflow_key_uniq",
+        """INSERT INTO "flow"."variables" (key, value, is_secret) VALUES ('shared_key', 'x', false)""",
+    )
 
 
 def test_model_validation_reports_a_duplicate_global(db):

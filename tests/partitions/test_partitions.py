@@ -1,7 +1,6 @@
 """Monthly partitions: made ahead, rows moved out of the DEFAULT partition, old months dropped whole
 by the prune commands (which record themselves in the audit), counted by the admin's paginator."""
 
-import threading
 from datetime import UTC, date, datetime, timedelta
 from io import StringIO
 
@@ -9,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection, connections
+from django.db import connection
 
 from billy.factories import OrganizationFactory, ToolAuditLogFactory, UsageMetricFactory
 from billy.models import ToolAuditLog, UsageMetric
@@ -21,6 +20,7 @@ from shared.models import AuditLog
 from shared.paginator import table_row_estimate
 from shared.services import prune_audit
 from tekupdb.db import partitions
+from tests.support.concurrency import run_together
 
 
 def run(*args) -> str:
@@ -94,25 +94,12 @@ def test_concurrent_runs_make_each_partition_once():
     """Two processes' worth of `partitions --ahead` at once (threads, each its own connection): both
     finish, and every partition is made exactly once."""
     today = date(2045, 3, 1)
-    results, errors = [], []
-    barrier = threading.Barrier(2)
 
     def work():
-        try:
-            barrier.wait()
-            results.append(partitions.create_ahead(ahead=4, today=today, schemas=["billy", "flow", "shared"]))
-        except Exception as error:  # reported below
-            errors.append(error)
-        finally:
-            connections.close_all()
+        return partitions.create_ahead(ahead=4, today=today, schemas=["billy", "flow", "shared"])
 
-    threads = [threading.Thread(target=work) for _ in range(2)]
     try:
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        assert errors == []
+        results = run_together([work, work])
         for table in ("billy.usage_metrics", "billy.audit_logs", "shared.audit_logs", "flow.execution_logs"):
             made = results[0][table] + results[1][table]
             assert sorted(made) == sorted(

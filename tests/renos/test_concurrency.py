@@ -6,74 +6,20 @@ pg_stat_activity before the first commits or rolls back, so the interesting inte
 """
 
 import threading
-import time
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import transaction
 
 from renos.factories import CustomerFactory
 from renos.models import Customer, Invoice, Lead
 from renos.services import create_invoice, create_lead
+from tests.support.concurrency import Worker, run_together, wait_for_lock_waiters
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 LINE = {"description": "Fast rengøring", "quantity": Decimal("2"), "unit_price": Decimal("349.00")}
 THREADS = 6
-
-
-class Worker(threading.Thread):
-    """Runs `target` on its own connection and keeps its result or exception."""
-
-    def __init__(self, target):
-        super().__init__(daemon=True)
-        self.target, self.result, self.error = target, None, None
-
-    def run(self):
-        try:
-            self.result = self.target()
-        except BaseException as error:  # reported by the test
-            self.error = error
-        finally:
-            connections.close_all()
-
-    def outcome(self, timeout=30):
-        self.join(timeout)
-        assert not self.is_alive(), "worker did not finish"
-        if self.error is not None:
-            raise self.error
-        return self.result
-
-
-def run_together(targets):
-    barrier = threading.Barrier(len(targets))
-
-    def released(target):
-        def run():
-            barrier.wait(timeout=30)
-            return target()
-
-        return run
-
-    workers = [Worker(released(target)) for target in targets]
-    for worker in workers:
-        worker.start()
-    return [worker.outcome() for worker in workers]
-
-
-def wait_for_lock_waiters(count, timeout=20.0):
-    """Poll pg_stat_activity until `count` backends wait on a lock (fails after `timeout`)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
-            )
-            if cursor.fetchone()[0] >= count:
-                return
-        time.sleep(0.01)
-    raise AssertionError(f"no {count} backend(s) waiting on a lock within {timeout} s")
 
 
 def test_concurrent_invoices_get_distinct_consecutive_numbers(clock):

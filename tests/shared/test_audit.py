@@ -1,8 +1,6 @@
 """The database audit (shared.audit): every write to an audited table leaves one entry, whoever wrote it,
 with the actor, the changed columns before → after, secrets and vectors recorded as "changed"."""
 
-import threading
-
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -19,6 +17,7 @@ from shared import audit
 from shared.apps_base import schema_names
 from shared.models import AuditLog, User
 from shared.services import acting_as, audit_trail, create_user, summarised_audit
+from tests.support.concurrency import run_together
 from vault.factories import EmbeddingFactory
 from vault.models import Embedding
 
@@ -191,24 +190,13 @@ def test_a_failed_summarised_load_leaves_no_setting_behind():
 
 def test_actors_of_concurrent_threads_do_not_mix(transactional_db):
     users = [create_user(email=f"t{i}@tekup.dk", name=f"T{i}") for i in range(4)]
-    errors = []
 
     def work(user):
-        try:
-            with acting_as(user):
-                for n in range(5):
-                    Company.objects.create(name=f"{user.email}-{n}", country="Denmark")
-        except Exception as error:  # reported below
-            errors.append(error)
-        finally:
-            connection.close()
+        with acting_as(user):
+            for n in range(5):
+                Company.objects.create(name=f"{user.email}-{n}", country="Denmark")
 
-    threads = [threading.Thread(target=work, args=(u,)) for u in users]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    run_together([lambda u=u: work(u) for u in users])
     for company in Company.objects.all():
         assert entries(Company, company.pk)[0].actor == company.name.rsplit("-", 1)[0]
     Company.objects.all().delete()

@@ -3,7 +3,6 @@
 import logging
 import re
 import threading
-import time
 from io import StringIO
 
 import pytest
@@ -19,6 +18,7 @@ from flow.factories import WorkflowFactory
 from flow.models import Variable, Webhook
 from shared import crypto
 from shared.keyring import rotate_encryption_keys, stale_counts
+from tests.support.concurrency import Worker, wait_for_lock_waiters
 
 OLD_KEY = "n4Hq9mJ0l2V5c8xZ1aB3dE6fG7hI0jK2lM4nO6pQ8rA="
 NEW_KEY = "q7sbNTYPcrd1m0f3o8mo6f5vcGxbBAhB2zU7fIIzIQw="
@@ -149,48 +149,25 @@ def test_a_key_set_while_rotation_waits_for_the_row_is_not_overwritten(settings)
     organization = secrets_under_old_key(settings)[0]
     settings.TEKUPDB_ENCRYPTION_KEYS = [NEW_KEY, OLD_KEY]
     locked, release = threading.Event(), threading.Event()
-    errors = []
 
     def staff_sets_a_new_key():
         # Staff's change holds the row while rotation reaches it; it commits only once rotation waits.
-        try:
-            with transaction.atomic():
-                Organization.objects.select_for_update().get(pk=organization.pk)
-                locked.set()
-                release.wait(30)
-                set_api_key(organization=organization, billy_api_key="fresh-key-9")
-        except Exception as exc:  # reported by the main thread
-            errors.append(exc)
-        finally:
-            connection.close()
+        with transaction.atomic():
+            Organization.objects.select_for_update().get(pk=organization.pk)
+            locked.set()
+            assert release.wait(30)
+            set_api_key(organization=organization, billy_api_key="fresh-key-9")
 
-    def rotate():
-        try:
-            rotate_encryption_keys()
-        except Exception as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    staff = threading.Thread(target=staff_sets_a_new_key)
+    staff = Worker(staff_sets_a_new_key)
     staff.start()
     assert locked.wait(30)
-    rotation = threading.Thread(target=rotate)
+    rotation = Worker(rotate_encryption_keys)
     rotation.start()
-    deadline = time.monotonic() + 30
-    with connection.cursor() as cursor:  # wait until rotation is blocked on the locked row
-        while True:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                "AND datname = current_database()"
-            )
-            if cursor.fetchone()[0] or time.monotonic() > deadline:
-                break
+    wait_for_lock_waiters(1)  # rotation is blocked on the locked row
     release.set()
-    staff.join(30)
-    rotation.join(30)
+    staff.outcome()
+    rotation.outcome()
 
-    assert not errors
     settings.TEKUPDB_ENCRYPTION_KEYS = [NEW_KEY]
     assert get_api_key(organization=organization) == "fresh-key-9"
     assert sum(stale_counts().values()) == 0
