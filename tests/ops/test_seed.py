@@ -1,5 +1,6 @@
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -7,8 +8,8 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from operations.seeding import run_seed, seedable_apps
-from operations.seeding.base import table_of
 from shared.models import AuditLog, User
+from shared.seeding import table_of
 from shared.services import create_user
 
 
@@ -112,7 +113,8 @@ def _check_deferred_foreign_keys() -> None:
 
 def test_renos_crm_flow_seed_is_deterministic_and_twice_adds_nothing(db):
     first_run = run_seed(size="small", apps=APPS, now=NOW, random_seed=11)
-    assert [result.app for result in first_run] == ["crm", "renos", "flow"]
+    # shared's dependants in INSTALLED_APPS order (AppConfig decides; no app's demo data needs another's)
+    assert [result.app for result in first_run] == ["renos", "crm", "flow"]
     assert all(sum(result.inserted.values()) > 0 for result in first_run)
     first = {key: value for key, value in _table_digests().items() if key.split(".")[0] in APPS}
     assert all(count > 0 for count, _ in first.values()), first
@@ -314,7 +316,7 @@ def test_seeded_flow_rows_follow_the_services(db):
 def test_vault_seed_in_chunks_smaller_than_an_embedding_batch_keeps_every_embedding(db, monkeypatch):
     # `large` loads 5,000 documents per round while embedding 64 at a time: a round can end inside a
     # batch, and the embeddings of the next round's documents must wait for them.
-    from operations.seeding import vault as vault_seeder
+    from vault import demo as vault_seeder
     from vault.models import Document, Embedding
 
     monkeypatch.setattr(vault_seeder, "CHUNK", 30)
@@ -402,3 +404,30 @@ def test_demo_staff_edits_of_the_last_day_have_the_trigger_audit_shape(db, admin
     board = dashboard.build_dashboard(user=admin_user)
     assert "admin_edits" in board.charts
     assert ">max 0<" not in str(board.charts["admin_edits"])  # the chart's scale: some edits to show
+
+
+def test_each_app_owns_its_demo_data_and_imports_no_other_apps_demo_module():
+    """`<app>/demo.py` builds on `shared.seeding` and its own app; a link to another app's rows goes
+    through ids or e-mails, never through that app's demo module (or any other schema app)."""
+    import ast
+    import importlib
+
+    from shared.apps_base import schema_apps
+
+    labels = [config.label for config in schema_apps()]
+    assert seedable_apps() == labels  # every schema app has demo data, shared first
+    for label in labels:
+        module = importlib.import_module(f"{label}.demo")
+        path = Path(module.__file__)
+        files = sorted(path.parent.glob("*.py")) if path.name == "__init__.py" else [path]  # renos: a package
+        nodes = [node for file in files for node in ast.walk(ast.parse(file.read_text()))]
+        imported = {
+            (node.module or "").split(".")[0]
+            for node in nodes
+            if isinstance(node, ast.ImportFrom) and node.level == 0
+        } | {
+            alias.name.split(".")[0] for node in nodes if isinstance(node, ast.Import) for alias in node.names
+        }
+        others = (set(labels) - {label, "shared"}) & imported
+        assert not others, f"{label}.demo imports {sorted(others)}"
+        assert "operations" not in imported, f"{label}.demo imports the operations app"

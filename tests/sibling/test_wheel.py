@@ -46,7 +46,10 @@ def test_the_wheel_leaves_out_the_project_tests_benchmarks_and_secrets(wheel, wh
         "only tekupdb.db ships: no settings, urls, wsgi, admin site or operations commands"
     )
     assert not {"tekupdb/settings.py", "tekupdb/urls.py", "tekupdb/wsgi.py", "manage.py"} & wheel_files
-    assert not [name for name in wheel_files if "/seeding/" in name or "/management/commands/seed" in name]
+    # Each app's demo data travels with the app (`<app>/demo.py`, on `shared.seeding`); the operations app
+    # and its `seed` command, which run it, do not.
+    assert {"shared/seeding.py", "shared/demo.py", "billy/demo.py", "renos/demo/__init__.py"} <= wheel_files
+    assert not [name for name in wheel_files if name.startswith("operations/") or "/commands/seed" in name]
     assert not [name for name in wheel_files if "/tests/" in name or name.startswith(("tests/", "bench/"))]
     assert not [name for name in wheel_files if name.rsplit("/", 1)[-1].startswith(".env")]
     assert not [name for name in wheel_files if name.endswith((".pyc", ".lock")) or "__pycache__" in name]

@@ -6,13 +6,10 @@ never a real account such as the admin that `manage.py start` creates.
 
 from __future__ import annotations
 
-import unicodedata
-
 from django.db import connection
 
 from shared.models import AuditLog, User
-
-from .base import SeedContext, load, stable_id
+from shared.seeding import SeedContext, load, slug, stable_id
 
 # RFC 2606 reserves example.com: no demo address can reach anyone.
 DEMO_DOMAIN = "demo.tekup.example.com"
@@ -31,23 +28,15 @@ ACTIONS = [
 STAFF_EDITED_TABLES = [("renos", "bookings"), ("renos", "customers"), ("crm", "deals"), ("flow", "workflows")]
 
 
-def _slug(text: str) -> str:
-    ascii_text = (
-        text.lower()
-        .replace("æ", "ae")
-        .replace("ø", "oe")
-        .replace("å", "aa")
-        .replace(" ", ".")
-        .replace("-", ".")
-    )
-    ascii_text = unicodedata.normalize("NFKD", ascii_text).encode("ascii", "ignore").decode()
-    ascii_text = "".join(ch for ch in ascii_text if ch.isalnum() or ch == ".")
-    # "Dr. Daniel" would give "dr..daniel": EmailValidator refuses empty labels in the local part.
-    return ".".join(part for part in ascii_text.split(".") if part)
-
-
 def user_email(index: int, name: str) -> str:
-    return f"{_slug(name)}.{index}@{DEMO_DOMAIN}"
+    return f"{slug(name)}.{index}@{DEMO_DOMAIN}"
+
+
+def staff_emails(ctx: SeedContext) -> list[str]:
+    """The e-mails of this seed's demo staff (the same seed and size), who own crm and flow rows: the
+    other apps' demo data refers to them by e-mail, never through another app's demo module."""
+    users = demo_users(SeedContext(app="shared", size=ctx.size, random_seed=ctx.random_seed))
+    return [user["email"] for user in users if user["is_staff"]] or [users[0]["email"]]
 
 
 def demo_users(ctx: SeedContext) -> list[dict]:

@@ -20,10 +20,18 @@ from decimal import Decimal
 
 from crm import models
 from crm.services import CONTACT_ACTIVITY_TYPES, line_total
+from shared.demo import staff_emails
 from shared.money import CENT
-
-from .base import SeedContext, load, stable_id, truncate_app
-from .shared import _slug, demo_users
+from shared.seeding import (
+    SeedContext,
+    load,
+    slug,
+    stable_id,
+    stamped,
+    truncate_app,
+    weighted_choice,
+    without_private_keys,
+)
 
 CONTACT_DOMAIN = "crm.example.org"
 INDUSTRIES = [
@@ -74,37 +82,17 @@ TASK_TITLES = [
 ]
 
 
-def _weighted(ctx: SeedContext, choices: dict):
-    return ctx.rng.choices(list(choices), weights=list(choices.values()))[0]
-
-
-def _stamp(row: dict, at: dt.datetime) -> dict:
-    row["created_at"] = row["updated_at"] = at
-    return row
-
-
-def _clean(rows):
-    for row in rows:
-        yield {key: value for key, value in row.items() if not key.startswith("_")}
-
-
-def owners(ctx: SeedContext) -> list[str]:
-    """The e-mails of the shared seed's demo staff (the same seed and size), who own crm and flow rows."""
-    users = demo_users(SeedContext(app="shared", size=ctx.size, random_seed=ctx.random_seed))
-    return [user["email"] for user in users if user["is_staff"]] or [users[0]["email"]]
-
-
 def seed(ctx: SeedContext) -> None:
     rng, faker = ctx.rng, ctx.faker
-    staff = owners(ctx)
+    staff = staff_emails(ctx)
 
     companies = []
     for index in range(ctx.pick(10, 300, 4_000)):
         name = faker.company()
-        domain = f"{_slug(name).replace('.', '')}.example"  # RFC 2606's reserved top-level domain
+        domain = f"{slug(name).replace('.', '')}.example"  # RFC 2606's reserved top-level domain
         cvr = f"{rng.randrange(10_000_000, 99_999_999)}"
         companies.append(
-            _stamp(
+            stamped(
                 {
                     "id": stable_id("crm.companies", ctx.random_seed, index),
                     "name": name,
@@ -120,7 +108,9 @@ def seed(ctx: SeedContext) -> None:
                     "country": "Denmark",
                     "vat_number": f"DK{cvr}",
                     "registration_number": cvr,
-                    "status": _weighted(ctx, {"customer": 4, "prospect": 4, "active": 1, "inactive": 1}),
+                    "status": weighted_choice(
+                        ctx, {"customer": 4, "prospect": 4, "active": 1, "inactive": 1}
+                    ),
                     "owner": rng.choice(staff),
                     "last_contact_at": None,
                     "notes": rng.choice([None, "Rammeaftale med kommunen", "Ønsker faste rengøringsdage"]),
@@ -135,29 +125,29 @@ def seed(ctx: SeedContext) -> None:
     for index in range(ctx.pick(25, 800, 10_000)):
         company = rng.choice(companies) if rng.random() < 0.85 else None
         first, last = faker.first_name(), faker.last_name()
-        slug = f"{_slug(first)}.{_slug(last)}"
+        handle = f"{slug(first)}.{slug(last)}"
         created = (
             max(ctx.moment(days_back=540), company["created_at"]) if company else ctx.moment(days_back=540)
         )
         contacts.append(
-            _stamp(
+            stamped(
                 {
                     "id": stable_id("crm.contacts", ctx.random_seed, index),
                     "first_name": first,
                     "last_name": last,
-                    "email": f"{slug}.{index}@{CONTACT_DOMAIN}",
+                    "email": f"{handle}.{index}@{CONTACT_DOMAIN}",
                     "phone": faker.phone_number(),
                     "mobile": faker.phone_number() if rng.random() < 0.6 else None,
                     "title": faker.job()[:100],
                     "company": company["id"] if company else None,
-                    "linkedin": f"https://www.linkedin.com/in/{slug.replace('.', '-')}-{index}",
+                    "linkedin": f"https://www.linkedin.com/in/{handle.replace('.', '-')}-{index}",
                     "twitter": None,
                     "website": company["website"] if company else None,
                     "address": company["address"] if company else faker.street_address(),
                     "city": company["city"] if company else faker.city(),
                     "postal_code": company["postal_code"] if company else faker.postcode(),
                     "country": "Denmark",
-                    "status": _weighted(ctx, {"active": 6, "lead": 3, "inactive": 1}),
+                    "status": weighted_choice(ctx, {"active": 6, "lead": 3, "inactive": 1}),
                     "source": rng.choice(["website", "henvisning", "messe", "telefon", "linkedin"]),
                     "owner": company["owner"] if company else rng.choice(staff),
                     "last_contact_at": None,
@@ -176,7 +166,7 @@ def seed(ctx: SeedContext) -> None:
     deals, products = [], []
     for index in range(ctx.pick(20, 600, 8_000)):
         # The first five deals take the five stages in turn: every stage is present at every size.
-        stage = list(STAGES)[index] if index < len(STAGES) else _weighted(ctx, STAGES)
+        stage = list(STAGES)[index] if index < len(STAGES) else weighted_choice(ctx, STAGES)
         contact = rng.choice(contacts)
         company = contact["_company"]
         created = max(ctx.moment(days_back=365), contact["created_at"])
@@ -188,7 +178,7 @@ def seed(ctx: SeedContext) -> None:
             discount = Decimal(rng.choice([0, 0, 0, 5, 10, 12.5, 15]))
             unit_price = Decimal(price)
             lines.append(
-                _stamp(
+                stamped(
                     {
                         "id": stable_id("crm.deal_products", deal_id, number),
                         "deal": deal_id,
@@ -213,7 +203,7 @@ def seed(ctx: SeedContext) -> None:
         close_date = min(created + dt.timedelta(days=rng.randrange(7, 90)), ctx.now).date()
         low, high = PROBABILITY.get(stage, (0, 0))
         deals.append(
-            _stamp(
+            stamped(
                 {
                     "id": deal_id,
                     "title": f"{(lines[0]['product_name'] if lines else 'Rengøringsaftale')} – "
@@ -247,11 +237,11 @@ def seed(ctx: SeedContext) -> None:
     activities = []
     for index in range(ctx.pick(60, 2_000, 25_000)):
         contact = rng.choice(contacts)
-        kind = _weighted(ctx, {"call": 4, "email": 4, "meeting": 2, "note": 2, "task_completed": 1})
+        kind = weighted_choice(ctx, {"call": 4, "email": 4, "meeting": 2, "note": 2, "task_completed": 1})
         deal = rng.choice(deals_of[contact["id"]]) if deals_of[contact["id"]] and rng.random() < 0.6 else None
         at = max(ctx.moment(days_back=365), contact["created_at"])
         activities.append(
-            _stamp(
+            stamped(
                 {
                     "id": stable_id("crm.activities", ctx.random_seed, index),
                     "type": kind,
@@ -287,7 +277,9 @@ def seed(ctx: SeedContext) -> None:
         contact = rng.choice(contacts)
         outbound = rng.random() < 0.6
         status = (
-            _weighted(ctx, {"draft": 1, "sent": 2, "delivered": 3, "opened": 3, "clicked": 1, "bounced": 0.3})
+            weighted_choice(
+                ctx, {"draft": 1, "sent": 2, "delivered": 3, "opened": 3, "clicked": 1, "bounced": 0.3}
+            )
             if outbound
             else "delivered"
         )
@@ -296,7 +288,7 @@ def seed(ctx: SeedContext) -> None:
             sent + dt.timedelta(minutes=rng.randrange(2, 600)) if status in ("opened", "clicked") else None
         )
         emails.append(
-            _stamp(
+            stamped(
                 {
                     "id": stable_id("crm.emails", ctx.random_seed, index),
                     "subject": rng.choice(ACTIVITY_SUBJECTS["email"]),
@@ -326,9 +318,9 @@ def seed(ctx: SeedContext) -> None:
         company = contact["_company"]
         due = ctx.now + dt.timedelta(days=rng.randrange(-60, 30), hours=rng.randrange(0, 8))
         status = (
-            _weighted(ctx, {"done": 6, "cancelled": 1, "todo": 1, "in_progress": 1})
+            weighted_choice(ctx, {"done": 6, "cancelled": 1, "todo": 1, "in_progress": 1})
             if due < ctx.now
-            else _weighted(ctx, {"todo": 3, "in_progress": 1})
+            else weighted_choice(ctx, {"todo": 3, "in_progress": 1})
         )
         title = rng.choice(TASK_TITLES).format(
             name=f"{contact['first_name']} {contact['last_name']}",
@@ -336,7 +328,7 @@ def seed(ctx: SeedContext) -> None:
         )
         created = min(due - dt.timedelta(days=rng.randrange(1, 20)), ctx.now)
         tasks.append(
-            _stamp(
+            stamped(
                 {
                     "id": stable_id("crm.tasks", ctx.random_seed, index),
                     "title": title[:255],
@@ -344,7 +336,7 @@ def seed(ctx: SeedContext) -> None:
                     "assigned_to": contact["owner"],
                     "contact": contact["id"],
                     "status": status,
-                    "priority": _weighted(ctx, {"low": 2, "medium": 5, "high": 2, "urgent": 1}),
+                    "priority": weighted_choice(ctx, {"low": 2, "medium": 5, "high": 2, "urgent": 1}),
                     "due_date": due,
                     "completed_at": min(due, ctx.now) - dt.timedelta(hours=rng.randrange(0, 48))
                     if status == "done"
@@ -365,7 +357,7 @@ def seed(ctx: SeedContext) -> None:
         (models.Task, tasks),
         (models.CrmMetric, metrics),
     ):
-        load(ctx, model, _clean(rows), total=len(rows))
+        load(ctx, model, without_private_keys(rows), total=len(rows))
 
 
 def _metrics(ctx, contacts, deals, activities) -> list[dict]:
@@ -387,7 +379,7 @@ def _metrics(ctx, contacts, deals, activities) -> list[dict]:
         date = first + dt.timedelta(days=offset)
         for metric in ("new_contacts", "new_deals", "deals_won", "won_value", "activities"):
             rows.append(
-                _stamp(
+                stamped(
                     {
                         "id": stable_id("crm.metrics", date, metric),
                         "date": date,

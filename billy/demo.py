@@ -15,9 +15,13 @@ from decimal import Decimal
 from billy import models
 from shared import crypto
 from shared.money import CENT
-
-from .base import SeedContext, load, stable_id, truncate_app
-from .shared import _slug
+from shared.seeding import (
+    SeedContext,
+    load,
+    slug,
+    stable_id,
+    truncate_app,
+)
 
 TOOLS = [
     "list_invoices",
@@ -63,7 +67,7 @@ def seed(ctx: SeedContext) -> None:
     users = []
     for org_index, org_id in enumerate(orgs):
         for index in range(4):
-            email = f"{_slug(ctx.faker.user_name())}.{org_index}.{index}@{DEMO_MAIL_DOMAIN}"
+            email = f"{slug(ctx.faker.user_name())}.{org_index}.{index}@{DEMO_MAIL_DOMAIN}"
             users.append(
                 {
                     "id": stable_id("billy.users", org_id, email),

@@ -9,9 +9,14 @@ from __future__ import annotations
 
 import hashlib
 
+from shared.seeding import (
+    SeedContext,
+    indexes_built_after,
+    load,
+    stable_id,
+    truncate_app,
+)
 from vault import models
-
-from .base import SeedContext, indexes_built_after, load, stable_id, truncate_app
 
 REPOSITORIES = {
     "github": ["tekup-billy", "renos-backend", "renos-frontend", "tekup-vault", "tekup-flow", "tekup-crm"],

@@ -8,31 +8,31 @@
   within the seed), and rows go in with `INSERT ... ON CONFLICT DO NOTHING`: running it twice adds
   nothing the second time.
 - Fast: every table is loaded with COPY into a temporary staging table, then one INSERT ... SELECT
-  (see `base.load`). `large` means 100,000 vault documents with embeddings and 1,000,000 billy
+  (see `shared.seeding.load`). `large` means 100,000 vault documents with embeddings and 1,000,000 billy
   usage rows.
 
-One module per app (`operations/seeding/<app>.py`) with `seed(ctx)` and optionally `reset(ctx)`; an app is
-seeded only when it has models, in dependency order (shared first).
+Each schema app owns its demo data in `<app>/demo.py` (`seed(ctx)` and `reset(ctx)`), built with the
+toolkit in `shared.seeding`; this module only orders the apps (their AppConfigs: `shared` first, since the
+others build on it) and runs them. An app is seeded when it has models and a demo module.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import importlib
+import importlib.util
 from dataclasses import dataclass
 
 from django.apps import apps as django_apps
 
+from shared.apps_base import schema_apps
+from shared.seeding import SeedContext, anchor
 from tekupdb.db import partitions
-
-from .base import SeedContext, anchor
 
 # How far back the demo history reaches (about a year, plus a margin).
 SEED_HISTORY_DAYS = 400
 
 SIZES = ("small", "medium", "large")
-# shared first: the other apps refer to its users; otherwise independent.
-ORDER = ("shared", "crm", "renos", "billy", "vault", "flow")
 
 
 @dataclass
@@ -42,23 +42,16 @@ class SeedResult:
 
 
 def seedable_apps() -> list[str]:
-    """Apps that have models and a seeding module, in seeding order."""
-    found = []
-    for label in ORDER:
-        try:
-            config = django_apps.get_app_config(label)
-        except LookupError:
-            continue
-        if not list(config.get_models()):
-            continue
-        if importlib.util.find_spec(f"{__name__}.{label}") is None:
-            continue
-        found.append(label)
-    return found
+    """Apps that have models and a demo module, in seeding order (dependencies first, from AppConfig)."""
+    return [
+        config.label
+        for config in schema_apps()
+        if list(config.get_models()) and importlib.util.find_spec(f"{config.name}.demo") is not None
+    ]
 
 
 def _module(label: str):
-    return importlib.import_module(f"{__name__}.{label}")
+    return importlib.import_module(f"{django_apps.get_app_config(label).name}.demo")
 
 
 def run_seed(

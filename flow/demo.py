@@ -23,10 +23,17 @@ from collections import defaultdict
 from flow import models
 from flow.services import next_run_after, stored_variable_value
 from shared import crypto
-
-from .base import SeedContext, load, stable_id, truncate_app
-from .crm import owners
-from .shared import _slug
+from shared.demo import staff_emails
+from shared.seeding import (
+    SeedContext,
+    load,
+    slug,
+    stable_id,
+    stamped,
+    truncate_app,
+    weighted_choice,
+    without_private_keys,
+)
 
 
 def _node(node_id: str, node_type: str, name: str) -> dict:
@@ -147,20 +154,6 @@ GLOBAL_VARIABLES = [
 ]
 
 
-def _weighted(ctx: SeedContext, choices: dict):
-    return ctx.rng.choices(list(choices), weights=list(choices.values()))[0]
-
-
-def _stamp(row: dict, at: dt.datetime) -> dict:
-    row["created_at"] = row["updated_at"] = at
-    return row
-
-
-def _clean(rows):
-    for row in rows:
-        yield {key: value for key, value in row.items() if not key.startswith("_")}
-
-
 def _secret(ctx: SeedContext, key: str) -> str:
     """A demo secret (never a real credential)."""
     return f"demo-{key.lower().replace('_', '-')}-{ctx.rng.getrandbits(64):016x}"
@@ -179,7 +172,7 @@ def workflows(ctx: SeedContext, staff: list[str]) -> list[dict]:
             status, title = "active", f"Skabelon: {name}"
         else:
             # Every status first (so that each is present at every size, with an active schedule).
-            status = FIRST_STATUSES[plain] if plain < len(FIRST_STATUSES) else _weighted(ctx, statuses)
+            status = FIRST_STATUSES[plain] if plain < len(FIRST_STATUSES) else weighted_choice(ctx, statuses)
             plain += 1
             title = f"{name} – {REGIONS[(index // len(BLUEPRINTS)) % len(REGIONS)]}"
             if index >= len(BLUEPRINTS) * len(REGIONS):
@@ -187,7 +180,7 @@ def workflows(ctx: SeedContext, staff: list[str]) -> list[dict]:
         workflow_id = stable_id("flow.workflows", ctx.random_seed, index)
         template = templates.get(number) if not is_template and rng.random() < 0.5 else None
         nodes = [_node("start", "trigger", "Start"), *steps]
-        row = _stamp(
+        row = stamped(
             {
                 "id": workflow_id,
                 "name": title,
@@ -229,13 +222,13 @@ def executions(ctx: SeedContext, workflow_rows: list[dict]):
             status = "running"
             started = ctx.now - dt.timedelta(seconds=rng.randrange(5, 600))
         else:
-            status = _weighted(ctx, {"completed": 85, "failed": 12, "cancelled": 3})
+            status = weighted_choice(ctx, {"completed": 85, "failed": 12, "cancelled": 3})
             started = max(ctx.moment(days_back=90), workflow["created_at"] + dt.timedelta(days=1))
         trigger = workflow["trigger"]["type"]
         triggered_by = {"webhook": "webhook", "schedule": "schedule", "event": "event"}[trigger]
         if rng.random() < 0.05:
             triggered_by = f"manual:{workflow['owner']}"
-        run = _stamp(
+        run = stamped(
             {
                 "id": execution_id,
                 "workflow": workflow["id"],
@@ -271,7 +264,7 @@ def _steps(ctx: SeedContext, run: dict, workflow: dict, steps: list, logs: list)
 
     def log(level, message, step_id, moment, data=None):
         logs.append(
-            _stamp(
+            stamped(
                 {
                     "id": stable_id("flow.execution_logs", run["id"], len(logs)),
                     "execution": run["id"],
@@ -341,7 +334,7 @@ def _steps(ctx: SeedContext, run: dict, workflow: dict, steps: list, logs: list)
 
 def _step(run, step, attempt, status, started, completed, workflow, error=None) -> dict:
     duration = round((completed - started).total_seconds() * 1000) if started and completed else None
-    return _stamp(
+    return stamped(
         {
             "id": stable_id("flow.execution_steps", run["id"], step["step_id"], attempt),
             **step,
@@ -397,7 +390,7 @@ def schedules(ctx: SeedContext, workflow_rows: list[dict], runs: list[dict]) -> 
         end = started + dt.timedelta(days=3 * 365) if rng.random() < 0.2 else None
         past = scheduled_runs[workflow["id"]]
         rows.append(
-            _stamp(
+            stamped(
                 {
                     "id": stable_id("flow.schedules", workflow["id"], 0),
                     "workflow": workflow["id"],
@@ -439,10 +432,10 @@ def webhooks(ctx: SeedContext, workflow_rows: list[dict], runs: list[dict]) -> l
     for workflow in workflow_rows:
         if workflow["trigger"]["type"] != "webhook" or workflow["is_template"]:
             continue
-        url = f"/hooks/{_slug(workflow['name']).replace('.', '-')}-{workflow['id'].hex[:8]}"
+        url = f"/hooks/{slug(workflow['name']).replace('.', '-')}-{workflow['id'].hex[:8]}"
         calls = requests[workflow["id"]]
         rows.append(
-            _stamp(
+            stamped(
                 {
                     "id": stable_id("flow.webhooks", url),
                     "workflow": workflow["id"],
@@ -468,10 +461,10 @@ def integrations(ctx: SeedContext, staff: list[str]) -> list[dict]:
         name, kind, config = INTEGRATIONS[index % len(INTEGRATIONS)]
         if index >= len(INTEGRATIONS):
             name = f"{name} ({REGIONS[(index // len(INTEGRATIONS) - 1) % len(REGIONS)]})"
-        status = _weighted(ctx, {"active": 8, "inactive": 1, "error": 1})
+        status = weighted_choice(ctx, {"active": 8, "inactive": 1, "error": 1})
         used = rng.randrange(0, 5_000) if status != "inactive" else 0
         rows.append(
-            _stamp(
+            stamped(
                 {
                     "id": stable_id("flow.integrations", name),
                     "name": name,
@@ -495,7 +488,7 @@ def variables(ctx: SeedContext, workflow_rows: list[dict]) -> list[dict]:
     at = ctx.now - dt.timedelta(days=400)
     for key, kind, value, secret, description in GLOBAL_VARIABLES:
         rows.append(
-            _stamp(
+            stamped(
                 {
                     "id": stable_id("flow.variables", "global", key),
                     "workflow": None,
@@ -513,14 +506,14 @@ def variables(ctx: SeedContext, workflow_rows: list[dict]) -> list[dict]:
     for workflow in workflow_rows:
         region = workflow["name"].rsplit("– ", 1)[-1]
         local = [
-            ("modtager", "string", f"drift+{_slug(region)}@rendetalje.dk", False),
+            ("modtager", "string", f"drift+{slug(region)}@rendetalje.dk", False),
             ("forsinkelse_minutter", "number", rng.choice([0, 5, 15, 60]), False),
             ("kun_hverdage", "boolean", rng.choice(["true", "false"]), False),
             ("webhook_token", "string", None, True),
         ]
         for key, kind, value, secret in rng.sample(local, rng.randrange(1, 4)):
             rows.append(
-                _stamp(
+                stamped(
                     {
                         "id": stable_id("flow.variables", workflow["id"], key),
                         "workflow": workflow["id"],
@@ -559,7 +552,7 @@ def metrics(runs: list[dict]) -> list[dict]:
         }
         for metric, value in values.items():
             rows.append(
-                _stamp(
+                stamped(
                     {
                         "id": stable_id("flow.metrics", day, metric, workflow_id or "all"),
                         "date": day,
@@ -575,7 +568,7 @@ def metrics(runs: list[dict]) -> list[dict]:
 
 
 def seed(ctx: SeedContext) -> None:
-    staff = owners(ctx)
+    staff = staff_emails(ctx)
     workflow_rows = workflows(ctx, staff)
     runs, steps, logs = executions(ctx, workflow_rows)
     _count(workflow_rows, runs)
@@ -590,7 +583,7 @@ def seed(ctx: SeedContext) -> None:
         (models.Variable, variables(ctx, workflow_rows)),
         (models.FlowMetric, metrics(runs)),
     ):
-        load(ctx, model, _clean(rows), total=len(rows))
+        load(ctx, model, without_private_keys(rows), total=len(rows))
 
 
 def reset(ctx: SeedContext) -> None:

@@ -1,10 +1,16 @@
-"""What the app seeders share: the seeded context, stable ids, and the COPY loader."""
+"""What every app's demo module (`<app>/demo.py`) builds on: the seeded context, stable ids, the COPY
+loader for large sizes, and the small row helpers that three seeders used to copy.
+
+`operations.seeding` (the `seed` command) orders the apps and calls each one's `seed(ctx)`; an app's demo
+data never imports another app's demo module (a link to another app's rows goes through ids).
+"""
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
 import random
+import unicodedata
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -194,3 +200,39 @@ def indexes_built_after(model, *, method: str = "hnsw", enabled: bool = True):
         with connection.cursor() as cursor:
             for _, definition in definitions:
                 cursor.execute(definition)
+
+
+# --- row helpers -------------------------------------------------------------------------------------
+
+
+def weighted_choice(ctx: SeedContext, choices: dict):
+    """One key of `choices`, drawn with the values as weights from the seed's random generator."""
+    return ctx.rng.choices(list(choices), weights=list(choices.values()))[0]
+
+
+def stamped(row: dict, at: dt.datetime) -> dict:
+    """`row` created and last updated at `at`."""
+    row["created_at"] = row["updated_at"] = at
+    return row
+
+
+def without_private_keys(rows):
+    """The rows without their private keys (`_…`, kept for building related rows)."""
+    for row in rows:
+        yield {key: value for key, value in row.items() if not key.startswith("_")}
+
+
+def slug(text: str) -> str:
+    """`text` as an ASCII e-mail local part or domain label ("Søren Ærø" → "soeren.aeroe")."""
+    ascii_text = (
+        text.lower()
+        .replace("æ", "ae")
+        .replace("ø", "oe")
+        .replace("å", "aa")
+        .replace(" ", ".")
+        .replace("-", ".")
+    )
+    ascii_text = unicodedata.normalize("NFKD", ascii_text).encode("ascii", "ignore").decode()
+    ascii_text = "".join(ch for ch in ascii_text if ch.isalnum() or ch == ".")
+    # "Dr. Daniel" would give "dr..daniel": EmailValidator refuses empty labels in the local part.
+    return ".".join(part for part in ascii_text.split(".") if part)

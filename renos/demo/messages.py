@@ -1,0 +1,295 @@
+"""E-mail threads with messages, conversations, AI replies and escalations, chat sessions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from renos import models
+from renos.models import QuoteStatus
+from shared.seeding import (
+    stable_id,
+    stamped,
+)
+
+from .data import (
+    AI_MODEL,
+    CHAT_OPENERS,
+    CHAT_REPLIES,
+    COMPANY_MAIL,
+    DAYS,
+    ESCALATION_KEYWORDS,
+    THREAD_SUBJECTS,
+    _first_name,
+    _hex,
+    _uuid,
+)
+
+
+class MessageRows:
+    """E-mail, conversations, responses, escalations and chats (a mixin of the renos demo builder)."""
+
+    # --- e-mail, conversations, chat ----------------------------------------------------------------
+
+    def email(self, customers, leads):
+        ctx, rng = self.ctx, self.rng
+        threads, messages, conversations = [], [], []
+        customer_leads = defaultdict(list)
+        for lead in leads:
+            if lead["customer"]:
+                customer_leads[lead["customer"]].append(lead)
+        loose_leads = [lead for lead in leads if not lead["customer"]]
+        for index in range(ctx.pick(15, 300, 3_000)):
+            customer = rng.choice(customers) if rng.random() < 0.7 or not loose_leads else None
+            lead = rng.choice(loose_leads) if customer is None else None
+            who_name = customer["name"] if customer else lead["name"]
+            who_email = customer["email"] if customer else lead["email"]
+            gmail_thread_id = f"demo{stable_id('renos.email_threads', ctx.random_seed, index).hex[:16]}"
+            if lead is not None and lead["email_thread_id"] is None:
+                lead["email_thread_id"] = gmail_thread_id
+            subject = rng.choice(THREAD_SUBJECTS).format(service=rng.choice(self.services)["name"].lower())
+            started = ctx.moment(days_back=360)
+            thread_id = stable_id("renos.email_threads", gmail_thread_id)
+            conversation_id = None
+            if customer is not None and rng.random() < 0.5:
+                conversation_id = stable_id("renos.conversations", gmail_thread_id)
+            count = rng.randrange(1, 6)
+            sent_at = started
+            thread_messages = []
+            for number in range(count):
+                inbound = number % 2 == 0
+                body = (
+                    f"Hej {'Rendetalje' if inbound else _first_name(who_name)},\n\n"
+                    f"{self.faker.paragraph(nb_sentences=rng.randrange(2, 5))}\n\n"
+                    f"Venlig hilsen\n{who_name if inbound else 'Rendetalje'}"
+                )
+                ai = not inbound and rng.random() < 0.4
+                thread_messages.append(
+                    stamped(
+                        {
+                            "id": stable_id("renos.email_messages", gmail_thread_id, number),
+                            "gmail_message_id": f"{gmail_thread_id}-{number:02d}",
+                            "thread": thread_id,
+                            "sender": who_email if inbound else COMPANY_MAIL,
+                            "to": [COMPANY_MAIL] if inbound else [who_email],
+                            "subject": subject if number == 0 else f"Re: {subject}",
+                            "body": body,
+                            "body_preview": body[:120],
+                            "direction": models.EmailDirection.INBOUND
+                            if inbound
+                            else models.EmailDirection.OUTBOUND,
+                            "status": models.EmailMessageStatus.DELIVERED
+                            if inbound
+                            else rng.choice(
+                                [
+                                    models.EmailMessageStatus.SENT,
+                                    models.EmailMessageStatus.DELIVERED,
+                                    models.EmailMessageStatus.DELIVERED,
+                                ]
+                            ),
+                            "is_ai_generated": ai,
+                            "ai_model": AI_MODEL if ai else None,
+                            "sent_at": sent_at,
+                            "conversation": conversation_id,
+                        },
+                        sent_at,
+                    )
+                )
+                sent_at += dt.timedelta(minutes=rng.randrange(10, 60 * 30))
+            last = thread_messages[-1]["sent_at"]
+            messages.extend(thread_messages)
+            if conversation_id is not None:
+                closed = rng.random() < 0.6
+                conversations.append(
+                    stamped(
+                        {
+                            "id": conversation_id,
+                            "customer": customer["id"],
+                            "lead": (customer_leads[customer["id"]] or [{"id": None}])[0]["id"],
+                            "subject": subject,
+                            "channel": models.ConversationChannel.EMAIL,
+                            "status": models.ConversationStatus.CLOSED
+                            if closed
+                            else models.ConversationStatus.ACTIVE,
+                            "gmail_thread_id": gmail_thread_id,
+                            "closed_at": last + dt.timedelta(hours=2) if closed else None,
+                        },
+                        started,
+                    )
+                )
+            matched = customer is not None
+            threads.append(
+                stamped(
+                    {
+                        "id": thread_id,
+                        "gmail_thread_id": gmail_thread_id,
+                        "customer": customer["id"] if customer else None,
+                        "subject": subject,
+                        "snippet": thread_messages[-1]["body_preview"],
+                        "last_message_at": last,
+                        "participants": [who_email, COMPANY_MAIL],
+                        "message_count": count,
+                        "labels": ["INBOX"] + (["Kunde"] if matched else ["Lead"]),
+                        "is_matched": matched,
+                        "matched_at": started + dt.timedelta(minutes=1) if matched else None,
+                        "matched_by": rng.choice(["email", "ai"]) if matched else None,
+                        "confidence": round(rng.uniform(0.8, 1.0), 3) if matched else None,
+                    },
+                    started,
+                )
+            )
+        # Conversations on other channels (chat, phone, SMS): no Gmail thread.
+        for index in range(ctx.pick(5, 80, 800)):
+            customer = rng.choice(customers)
+            started = ctx.moment(days_back=360)
+            closed = rng.random() < 0.7
+            conversations.append(
+                stamped(
+                    {
+                        "id": stable_id("renos.conversations", ctx.random_seed, index),
+                        "customer": customer["id"],
+                        "lead": None,
+                        "subject": rng.choice(
+                            ["Spørgsmål om tid", "Ændring af adresse", "Ros til medarbejder"]
+                        ),
+                        "channel": rng.choice(
+                            [
+                                models.ConversationChannel.CHAT,
+                                models.ConversationChannel.PHONE,
+                                models.ConversationChannel.SMS,
+                            ]
+                        ),
+                        "status": models.ConversationStatus.CLOSED
+                        if closed
+                        else models.ConversationStatus.ACTIVE,
+                        "gmail_thread_id": None,
+                        "closed_at": started + dt.timedelta(hours=rng.randrange(1, 48)) if closed else None,
+                    },
+                    started,
+                )
+            )
+        return threads, messages, conversations
+
+    def responses_and_escalations(self, leads):
+        ctx, rng = self.ctx, self.rng
+        responses = []
+        for lead in leads:
+            quote = lead.get("_quote")
+            if quote is None:
+                continue
+            # A draft quote's reply waits for review; a sent one's went out with it.
+            status = (
+                models.EmailResponseStatus.PENDING
+                if quote["status"] == QuoteStatus.DRAFT
+                else models.EmailResponseStatus.SENT
+            )
+            if status == models.EmailResponseStatus.PENDING and rng.random() < 0.3:
+                status = rng.choice(
+                    [models.EmailResponseStatus.APPROVED, models.EmailResponseStatus.REJECTED]
+                )
+            created = quote["created_at"] + dt.timedelta(minutes=2)
+            sent = status == models.EmailResponseStatus.SENT
+            responses.append(
+                stamped(
+                    {
+                        "id": stable_id("renos.email_responses", quote["id"]),
+                        "lead": lead["id"],
+                        "recipient_email": lead["email"],
+                        "subject": f"Tilbud på {lead['task_type']}",
+                        "body": (
+                            f"Hej {_first_name(lead['name'])},\n\nTak for din henvendelse. Vi kan tilbyde "
+                            f"{lead['task_type']} af {lead['square_meters']} m² for {quote['total']} kr. "
+                            f"inkl. moms ({quote['estimated_hours']} timer à {quote['hourly_rate']} kr.).\n\n"
+                            "Venlig hilsen\nRendetalje"
+                        ),
+                        "status": status,
+                        "gmail_thread_id": lead["email_thread_id"] if sent else None,
+                        "gmail_message_id": f"demo{_hex(ctx)}" if sent else None,
+                        "sent_at": created + dt.timedelta(minutes=rng.randrange(5, 120)) if sent else None,
+                        "rejected_reason": "Prisen skal justeres"
+                        if status == models.EmailResponseStatus.REJECTED
+                        else None,
+                        "ai_model": AI_MODEL,
+                    },
+                    created,
+                )
+            )
+        escalations = []
+        with_email = [lead for lead in leads if lead["email"]]
+        for index in range(ctx.pick(3, 40, 400)):
+            lead = rng.choice(with_email)
+            score = rng.randrange(40, 100)
+            severity = (
+                "critical" if score > 90 else "high" if score > 75 else "medium" if score > 55 else "low"
+            )
+            at = max(ctx.moment(days_back=300), lead["created_at"])
+            resolved = rng.random() < 0.7
+            escalations.append(
+                stamped(
+                    {
+                        "id": stable_id("renos.escalations", ctx.random_seed, index),
+                        "lead": lead["id"],
+                        "customer_email": lead["email"],
+                        "customer_name": lead["name"],
+                        "thread_id": lead["email_thread_id"] or f"demo{_hex(ctx)}",
+                        "severity": severity,
+                        "conflict_score": score,
+                        "matched_keywords": rng.sample(ESCALATION_KEYWORDS, rng.randrange(1, 4)),
+                        "email_snippet": f"Jeg er {rng.choice(ESCALATION_KEYWORDS[:2])} med rengøringen …",
+                        "escalated_at": at,
+                        "escalated_by": "conflict-detector",
+                        "owner_notified": True,
+                        "resolved_at": at + dt.timedelta(hours=rng.randrange(1, 72)) if resolved else None,
+                        "resolution": "Gratis genbesøg aftalt" if resolved else None,
+                    },
+                    at,
+                )
+            )
+        return responses, escalations
+
+    def chats(self):
+        ctx, rng = self.ctx, self.rng
+        sessions, messages = [], []
+        for index in range(ctx.pick(10, 250, 2_500)):
+            session_id = stable_id("renos.chat_sessions", ctx.random_seed, index)
+            started = ctx.moment(days_back=360)
+            sessions.append(
+                stamped(
+                    {
+                        "id": session_id,
+                        "user_id": _uuid(ctx) if rng.random() < 0.4 else None,
+                        "channel": rng.choice(["web", "web", "messenger"]),
+                        "locale": "da-DK",
+                    },
+                    started,
+                )
+            )
+            service = rng.choice(self.services)
+            m2 = rng.randrange(40, 200)
+            words = {
+                "service": service["name"].lower(),
+                "m2": m2,
+                "hours": max(2, m2 // 30),
+                "rate": service["price"],
+                "day": rng.choice(DAYS),
+            }
+            at = started
+            turns = [("system", "Du er RenOS, Rendetaljes assistent. Svar kort og venligt på dansk.")]
+            for _ in range(rng.randrange(1, 4)):
+                turn = rng.randrange(len(CHAT_OPENERS))
+                turns += [("user", CHAT_OPENERS[turn]), ("assistant", CHAT_REPLIES[turn])]
+            for number, (role, text) in enumerate(turns):
+                messages.append(
+                    stamped(
+                        {
+                            "id": stable_id("renos.chat_messages", session_id, number),
+                            "session": session_id,
+                            "role": role,
+                            "content": text.format(**words),
+                            "timestamp": at,
+                        },
+                        at,
+                    )
+                )
+                at += dt.timedelta(seconds=rng.randrange(3, 90))
+        return sessions, messages

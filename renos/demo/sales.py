@@ -1,0 +1,166 @@
+"""Customers, leads and quotes of the demo year."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from renos import pricing
+from renos.models import CustomerStatus, LeadStatus, QuoteStatus
+from shared.money import to_cents
+from shared.seeding import (
+    slug,
+    stable_id,
+    stamped,
+    weighted_choice,
+)
+
+from .data import (
+    CUSTOMER_DOMAIN,
+    LEAD_DOMAINS,
+    LEAD_SOURCES,
+    VAT_RATE,
+    _uuid,
+)
+
+
+class SalesRows:
+    """Customers, leads (some quoted, some booked) and quotes (a mixin of the renos demo builder)."""
+
+    def customers(self) -> list[dict]:
+        ctx, rng = self.ctx, self.rng
+        rows = []
+        for index in range(ctx.pick(20, 400, 5_000)):
+            name = self.faker.name()
+            email = f"{slug(name)}.{index}@{CUSTOMER_DOMAIN}"
+            business = rng.random() < 0.25
+            created = self.ctx.now - dt.timedelta(seconds=int((400 + rng.random() * 400) * 86400))
+            status = weighted_choice(
+                ctx, {CustomerStatus.ACTIVE: 88, CustomerStatus.INACTIVE: 9, CustomerStatus.ARCHIVED: 3}
+            )
+            tags = ["erhverv" if business else "privat"] + (["fast"] if rng.random() < 0.5 else [])
+            rows.append(
+                stamped(
+                    {
+                        "id": stable_id("renos.customers", email),
+                        "name": name,
+                        "email": email,
+                        "phone": self.faker.phone_number(),
+                        "address": self.faker.address().replace("\n", ", "),
+                        "company_name": self.faker.company() if business else None,
+                        "notes": rng.choice(
+                            [None, None, "Nøgle i nøgleboks", "Kat i huset", "Parkering i gården"]
+                        ),
+                        "status": status,
+                        "tags": tags,
+                        "total_leads": 0,
+                        "total_bookings": 0,
+                        "total_revenue": Decimal("0.00"),
+                        "last_contact_at": None,
+                    },
+                    created,
+                )
+            )
+        return rows
+
+    def leads(self, customers: list[dict]) -> list[dict]:
+        ctx, rng = self.ctx, self.rng
+        rows = []
+        for index in range(ctx.pick(30, 700, 8_000)):
+            customer = rng.choice(customers) if rng.random() < 0.6 else None
+            created = ctx.moment(days_back=365)
+            if customer is not None:
+                name, email, phone = customer["name"], customer["email"], customer["phone"]
+                address = customer["address"]
+                plan = weighted_choice(ctx, {"book": 7, "quoted": 1, "lost": 1, "contacted": 1})
+            else:
+                name = self.faker.name()
+                email = f"{slug(name)}{rng.randrange(1, 99)}@{rng.choice(LEAD_DOMAINS)}"
+                phone = self.faker.phone_number()
+                address = self.faker.address().replace("\n", ", ")
+                plan = weighted_choice(
+                    ctx, {"new": 3, "contacted": 2, "qualified": 2, "quoted": 2, "lost": 2, "spam": 1}
+                )
+            service = rng.choice(self.services)
+            square_meters = Decimal(rng.randrange(35, 220))
+            score = rng.randrange(5, 100)
+            priority = "urgent" if score > 90 else "high" if score > 70 else "medium" if score > 35 else "low"
+            source = rng.choice(LEAD_SOURCES)
+            lead_id = stable_id("renos.leads", ctx.random_seed, index)
+            rows.append(
+                stamped(
+                    {
+                        "id": lead_id,
+                        "session_id": _uuid(ctx) if source == "website" else None,
+                        "customer": customer["id"] if customer else None,
+                        "source": source,
+                        "name": name,
+                        "email": email,
+                        "phone": phone,
+                        "address": address,
+                        "square_meters": square_meters,
+                        "rooms": max(1, int(square_meters) // 30),
+                        "task_type": service["name"].lower(),
+                        "preferred_dates": [
+                            (created + dt.timedelta(days=rng.randrange(3, 30))).date().isoformat()
+                            for _ in range(rng.randrange(0, 3))
+                        ],
+                        "status": plan,  # "book" is settled once the booking is laid out
+                        "email_thread_id": None,
+                        "follow_up_attempts": rng.randrange(0, 3) if plan in ("contacted", "quoted") else 0,
+                        "last_follow_up_date": created + dt.timedelta(days=3) if plan == "quoted" else None,
+                        "idempotency_key": f"demo:{lead_id}" if source == "website" else None,
+                        "company_name": customer["company_name"] if customer else None,
+                        "industry": None,
+                        "estimated_size": f"{square_meters} m²",
+                        "estimated_value": to_cents(service["price"] * Decimal(service["duration"]) / 60),
+                        "enrichment_data": None,
+                        "last_enriched": None,
+                        "score": score,
+                        "priority": priority,
+                        "last_scored": created + dt.timedelta(minutes=5),
+                        "score_metadata": {"model": "renos-scoring-v2", "signals": ["kvm", "kilde"]},
+                        "_service": service,
+                        "_customer": customer,
+                    },
+                    created,
+                )
+            )
+        return rows
+
+    def quotes(self, leads: list[dict]) -> list[dict]:
+        rng = self.rng
+        rows = []
+        for lead in leads:
+            if lead["status"] not in ("book", "quoted") and not (
+                lead["status"] == "lost" and rng.random() < 0.6
+            ):
+                continue
+            service = lead["_service"]
+            hours = max(Decimal("1.5"), (Decimal(lead["square_meters"]) / 30).quantize(Decimal("0.5")))
+            rate = service["price"]
+            subtotal = pricing.quote_subtotal(rate, hours)
+            created = lead["created_at"] + dt.timedelta(hours=rng.randrange(1, 48))
+            status = {
+                "book": QuoteStatus.ACCEPTED,
+                LeadStatus.QUOTED: rng.choice([QuoteStatus.DRAFT, QuoteStatus.SENT, QuoteStatus.SENT]),
+                LeadStatus.LOST: rng.choice([QuoteStatus.REJECTED, QuoteStatus.EXPIRED]),
+            }[lead["status"]]
+            quote = stamped(
+                {
+                    "id": stable_id("renos.quotes", lead["id"]),
+                    "lead": lead["id"],
+                    "hourly_rate": rate,
+                    "estimated_hours": hours,
+                    "subtotal": subtotal,
+                    "vat_rate": VAT_RATE,
+                    "total": pricing.total_with_vat(subtotal, VAT_RATE),
+                    "notes": f"{service['name']} af {lead['square_meters']} m².",
+                    "valid_until": (created + dt.timedelta(days=30)).date(),
+                    "status": status,
+                },
+                created,
+            )
+            lead["_quote"] = quote
+            rows.append(quote)
+        return rows

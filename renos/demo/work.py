@@ -1,0 +1,316 @@
+"""Bookings with their work timer and breaks, and cleaning plans with their tasks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import defaultdict
+from decimal import Decimal
+
+from renos.models import BookingStatus, CustomerStatus, LeadStatus, TimerStatus
+from renos.timekeeping import minutes_between, stopped_timer
+from shared.money import to_cents
+from shared.seeding import (
+    stable_id,
+    stamped,
+    weighted_choice,
+)
+
+from .data import (
+    BREAK_REASONS,
+    TASKS,
+    _hex,
+)
+
+
+class WorkRows:
+    """Bookings, timers, breaks and cleaning plans (a mixin of the renos demo builder)."""
+
+    # --- bookings, their timer and breaks -----------------------------------------------------------
+
+    def bookings(self, leads: list[dict], customers: list[dict]) -> tuple[list[dict], list[dict]]:
+        ctx, rng = self.ctx, self.rng
+        bookings, breaks = [], []
+        for lead in leads:
+            if lead["status"] != "book":
+                continue
+            quote = lead["_quote"]
+            at = self._work_hours(quote["created_at"] + dt.timedelta(days=rng.randrange(2, 21)))
+            booking = self._booking(
+                key=("lead", lead["id"]),
+                customer=lead["_customer"],
+                lead=lead,
+                quote=quote,
+                service=lead["_service"],
+                scheduled_at=at,
+                estimated=math.ceil(quote["estimated_hours"] * 60),
+                breaks=breaks,
+            )
+            bookings.append(booking)
+            lead["status"] = (
+                LeadStatus.WON if booking["status"] == BookingStatus.COMPLETED else LeadStatus.BOOKED
+            )
+        for index in range(ctx.pick(30, 1_100, 12_000)):
+            customer = rng.choice(customers)
+            service = rng.choice(self.services)
+            at = self._work_hours(self.ctx.now - dt.timedelta(days=rng.random() * 395 - 30))
+            bookings.append(
+                self._booking(
+                    key=("customer", ctx.random_seed, index),
+                    customer=customer,
+                    lead=None,
+                    quote=None,
+                    service=service,
+                    scheduled_at=at,
+                    estimated=service["duration"],
+                    breaks=breaks,
+                )
+            )
+        # Today and the next two weeks are busy: the calendar staff open first.
+        for index in range(ctx.pick(24, 150, 1_500)):
+            customer = rng.choice(customers)
+            service = rng.choice(self.services)
+            at = self._work_hours(ctx.now + dt.timedelta(days=rng.randrange(0, 15)))
+            bookings.append(
+                self._booking(
+                    key=("upcoming", ctx.random_seed, index),
+                    customer=customer,
+                    lead=None,
+                    quote=None,
+                    service=service,
+                    scheduled_at=at,
+                    estimated=service["duration"],
+                    breaks=breaks,
+                )
+            )
+        # Jobs that began too recently to be finished are under way (the timer runs or is on a break),
+        # and so are a few that were due later: nothing is still "scheduled" in the past.
+        for booking in bookings:
+            if booking.pop("_started"):
+                self._under_way(booking, breaks)
+        for booking in bookings[-max(2, len(bookings) // 50) :]:
+            if (
+                booking["status"] in (BookingStatus.SCHEDULED, BookingStatus.CONFIRMED)
+                and booking["lead"] is None
+            ):
+                self._under_way(booking, breaks)
+        return bookings, breaks
+
+    def _work_hours(self, moment: dt.datetime) -> dt.datetime:
+        """The moment moved to a working hour (07:00-15:00 UTC) on its day, on the quarter hour."""
+        return moment.replace(
+            hour=self.rng.randrange(7, 15), minute=self.rng.choice([0, 15, 30, 45]), second=0, microsecond=0
+        )
+
+    def _booking(self, *, key, customer, lead, quote, service, scheduled_at, estimated, breaks) -> dict:
+        rng = self.rng
+        booking_id = stable_id("renos.bookings", *key)
+        created = min(scheduled_at - dt.timedelta(days=rng.randrange(1, 14)), self.ctx.now)
+        if lead is not None:
+            created = max(created, quote["created_at"] + dt.timedelta(minutes=30))
+        # The longest a job can take (see _complete) plus its breaks: one begun since then is not done.
+        started = scheduled_at + dt.timedelta(minutes=estimated * 1.3 + 90) > self.ctx.now
+        if scheduled_at > self.ctx.now:
+            status, started = rng.choice([BookingStatus.SCHEDULED, BookingStatus.CONFIRMED]), False
+        elif started:
+            status = BookingStatus.CONFIRMED  # _under_way starts its timer
+        else:
+            status = weighted_choice(
+                self.ctx, {BookingStatus.COMPLETED: 90, BookingStatus.CANCELLED: 6, BookingStatus.NO_SHOW: 2}
+            )
+        booking = stamped(
+            {
+                "id": booking_id,
+                "customer": customer["id"] if customer else None,
+                "lead": lead["id"] if lead else None,
+                "quote": quote["id"] if quote else None,
+                "service_type": service["name"].lower(),
+                "address": customer["address"] if customer else lead["address"],
+                "scheduled_at": scheduled_at,
+                "estimated_duration": estimated,
+                "start_time": scheduled_at,
+                "end_time": scheduled_at + dt.timedelta(minutes=estimated),
+                "status": status,
+                "calendar_event_id": None,
+                "calendar_link": None,
+                "notes": rng.choice([None, None, None, "Ring på ved ankomst", "Husk egne støvsugerposer"]),
+                "actual_start_time": None,
+                "actual_end_time": None,
+                "actual_duration": None,
+                "time_variance": None,
+                "efficiency_score": None,
+                "time_notes": None,
+                "timer_status": TimerStatus.NOT_STARTED,
+                "_customer": customer,
+                "_service": service,
+                "_rate": quote["hourly_rate"] if quote else service["price"],
+                "_started": started,
+            },
+            created,
+        )
+        if status in (BookingStatus.CONFIRMED, BookingStatus.COMPLETED):
+            event = _hex(self.ctx, 20)
+            booking["calendar_event_id"] = event
+            booking["calendar_link"] = f"https://calendar.google.com/calendar/event?eid={event}"
+        if status == BookingStatus.COMPLETED:
+            self._complete(booking, breaks)
+        return booking
+
+    def _complete(self, booking: dict, breaks: list[dict]) -> None:
+        """The timer as start_timer, start_break/end_break and stop_timer would have left it."""
+        rng = self.rng
+        start = booking["scheduled_at"] + dt.timedelta(
+            minutes=rng.randrange(-10, 20), seconds=rng.randrange(60)
+        )
+        worked = dt.timedelta(seconds=int(booking["estimated_duration"] * 60 * rng.uniform(0.75, 1.3)))
+        pauses = [
+            dt.timedelta(minutes=rng.randrange(5, 35), seconds=rng.randrange(60))
+            for _ in range(weighted_choice(self.ctx, {0: 5, 1: 4, 2: 1}))
+        ]
+        moment, paused, intervals = start, dt.timedelta(), []
+        for number, pause in enumerate(pauses):
+            moment += dt.timedelta(seconds=int(worked.total_seconds()) // (len(pauses) + 1))
+            breaks.append(self._break(booking, number, moment, moment + pause))
+            intervals.append((moment, moment + pause))
+            moment += pause
+            paused += pause
+        stop = start + worked + paused
+        figures = stopped_timer(
+            start=start, stop=stop, estimated_minutes=booking["estimated_duration"], breaks=intervals
+        )
+        actual = figures.actual_duration
+        booking.update(
+            actual_start_time=start,
+            actual_end_time=stop,
+            actual_duration=actual,
+            time_variance=figures.time_variance,
+            efficiency_score=figures.efficiency_score,
+            timer_status=TimerStatus.STOPPED,
+            time_notes="Længere tid end aftalt: ekstra snavset køkken"
+            if actual > booking["estimated_duration"] * 1.2
+            else None,
+        )
+
+    def _under_way(self, booking: dict, breaks: list[dict]) -> None:
+        start = self.ctx.now - dt.timedelta(minutes=self.rng.randrange(30, 150))
+        booking["created_at"] = booking["updated_at"] = min(
+            booking["created_at"], start - dt.timedelta(days=1)
+        )
+        booking.update(
+            scheduled_at=start.replace(second=0, microsecond=0),
+            start_time=start.replace(second=0, microsecond=0),
+            end_time=start.replace(second=0, microsecond=0)
+            + dt.timedelta(minutes=booking["estimated_duration"]),
+            status=BookingStatus.IN_PROGRESS,
+            actual_start_time=start,
+            timer_status=TimerStatus.RUNNING,
+        )
+        if self.rng.random() < 0.5:
+            # On a break: exactly one open break (the database allows no second one).
+            breaks.append(self._break(booking, 0, self.ctx.now - dt.timedelta(minutes=10), None))
+            booking["timer_status"] = "on_break"
+
+    def _break(self, booking: dict, number: int, start: dt.datetime, end: dt.datetime | None) -> dict:
+        return stamped(
+            {
+                "id": stable_id("renos.breaks", booking["id"], number),
+                "booking": booking["id"],
+                "start_time": start,
+                "end_time": end,
+                "duration": minutes_between(start, end) if end else None,
+                "reason": self.rng.choice(BREAK_REASONS),
+                "notes": None,
+            },
+            start,
+        )
+
+    # --- cleaning plans -----------------------------------------------------------------------------
+
+    def plans(self, customers: list[dict], bookings: list[dict]) -> tuple[list[dict], list[dict], list[dict]]:
+        ctx, rng = self.ctx, self.rng
+        by_customer = defaultdict(list)
+        for booking in bookings:
+            if booking["lead"] is None and booking["customer"] is not None:
+                by_customer[booking["customer"]].append(booking)
+        candidates = [customer for customer in customers if by_customer[customer["id"]]] or customers
+        plans, tasks, links = [], [], []
+        frequencies = {"weekly": 4, "biweekly": 4, "monthly": 2, "quarterly": 1, "once": 1}
+        labels = {
+            "weekly": "Ugentlig",
+            "biweekly": "14-dages",
+            "monthly": "Månedlig",
+            "quarterly": "Kvartalsvis",
+            "once": "Enkeltstående",
+        }
+        for index, customer in enumerate(
+            rng.sample(candidates, min(len(candidates), ctx.pick(8, 150, 1_500)))
+        ):
+            service = rng.choice(self.services[:2] + self.services[4:])
+            frequency = weighted_choice(ctx, frequencies)
+            square_meters = Decimal(rng.randrange(40, 250))
+            duration = max(60, int(square_meters) * 2 // 15 * 15)
+            plan_id = stable_id("renos.cleaning_plans", ctx.random_seed, index)
+            plan = stamped(
+                {
+                    "id": plan_id,
+                    "customer": customer["id"],
+                    "name": f"{labels[frequency]} {service['name'].lower()} – {customer['name']}",
+                    "description": f"{service['description']} {square_meters} m².",
+                    "service_type": service["name"].lower(),
+                    "frequency": frequency,
+                    "is_template": index < 2,
+                    "is_active": customer["status"] == CustomerStatus.ACTIVE,
+                    "estimated_duration": duration,
+                    "estimated_price": to_cents(service["price"] * duration / 60),
+                    "square_meters": square_meters,
+                    "address": customer["address"],
+                    "notes": None,
+                },
+                customer["created_at"] + dt.timedelta(days=rng.randrange(1, 60)),
+            )
+            plans.append(plan)
+            plan_tasks = []
+            for order, (name, category, minutes) in enumerate(rng.sample(TASKS, rng.randrange(3, 8))):
+                plan_tasks.append(
+                    stamped(
+                        {
+                            "id": stable_id("renos.cleaning_tasks", plan_id, order),
+                            "plan": plan_id,
+                            "name": name,
+                            "description": None,
+                            "category": category,
+                            "estimated_time": minutes,
+                            "is_required": rng.random() < 0.8,
+                            "is_completed": False,
+                            "sort_order": order,
+                            "price_per_task": to_cents(service["price"] * minutes / 60)
+                            if rng.random() < 0.3
+                            else None,
+                        },
+                        plan["created_at"],
+                    )
+                )
+            tasks.extend(plan_tasks)
+            for booking in by_customer[customer["id"]][: rng.randrange(1, 7)]:
+                if booking.get("_plan"):
+                    continue
+                booking["_plan"] = plan_id
+                done = booking["status"] == BookingStatus.COMPLETED
+                links.append(
+                    stamped(
+                        {
+                            "id": stable_id("renos.cleaning_plan_bookings", booking["id"]),
+                            "plan": plan_id,
+                            "booking": booking["id"],
+                            "completed_tasks": [
+                                str(task["id"])
+                                for task in plan_tasks
+                                if done and (task["is_required"] or rng.random() < 0.5)
+                            ],
+                            "actual_duration": booking["actual_duration"],
+                            "notes": None,
+                        },
+                        booking["created_at"],
+                    )
+                )
+        return plans, tasks, links
