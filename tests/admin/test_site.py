@@ -64,7 +64,9 @@ def test_row_counts_are_exact_for_small_tables_and_estimated_for_big(db, staff_u
 
     assert (exact["audit_logs"].rows, exact["audit_logs"].estimated) == (40, False)
     assert (exact["users"].rows, exact["users"].estimated) == (1, False)
-    assert (estimated["audit_logs"].rows, estimated["audit_logs"].estimated) == (40, True)
+    # The planner's estimate (reltuples scaled to today's pages), not a count: close to 40, not exact by
+    # contract (a full run once saw 39).
+    assert estimated["audit_logs"].estimated and 36 <= estimated["audit_logs"].rows <= 44
     shared = dashboard.schema_stats(list(estimated.values()), ["shared"])[0]
     assert shared.estimated and shared.rows >= 41 and shared.size_bytes > 0
 
