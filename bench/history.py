@@ -246,13 +246,15 @@ def prune_months(first_day: date, months: int) -> dict:
 
         def floor(oldest: date = oldest, cutoff: date = cutoff) -> float:
             """PostgreSQL's own floor for removing the month as files: DROP TABLE of a standalone copy of
-            the month's partition (no parent, no lock, no catalog search), committed. Its cost is the
-            server unlinking and truncating the files at commit, which grows with their size."""
+            the month's partition, its indexes included (no parent, no lock, no catalog search),
+            committed. Its cost is the server unlinking and truncating the files at commit, which grows
+            with their size."""
+            # The partition's columns and indexes (primary key, the slot's unique key, the date index).
+            execute(f'CREATE TABLE "{SCHEMA}"."floor" (LIKE {PARTED} INCLUDING DEFAULTS INCLUDING INDEXES)')
             execute(
-                f'CREATE TABLE "{SCHEMA}"."floor" AS SELECT * FROM {PARTED} WHERE date >= %s AND date < %s',
+                f'INSERT INTO "{SCHEMA}"."floor" SELECT * FROM {PARTED} WHERE date >= %s AND date < %s',
                 [oldest, cutoff],
             )
-            execute(f'CREATE INDEX ON "{SCHEMA}"."floor" (date)')
             checkpoint()
             started = time.perf_counter()
             with transaction.atomic():
