@@ -28,7 +28,11 @@ def project_commands() -> dict[str, str]:
     found = {}
     for name, app in get_commands().items():
         spec = importlib.util.find_spec(app)
-        if spec and spec.origin and Path(spec.origin).resolve().is_relative_to(REPO):
+        if not (spec and spec.origin):
+            continue
+        origin = Path(spec.origin).resolve()
+        # In the repository, but not an installed package: CI's virtual environments live inside it.
+        if origin.is_relative_to(REPO) and "site-packages" not in origin.parts:
             found[name] = app
     return found
 
