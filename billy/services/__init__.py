@@ -36,7 +36,7 @@ from shared.audit import record_prune, table_key
 from shared.timeseries import hourly_totals
 from tekupdb.db import partitions
 
-from .models import (
+from ..models import (
     CACHE_MODELS,
     CachedCustomer,
     CachedEntry,
