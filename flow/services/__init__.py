@@ -30,7 +30,7 @@ from shared import validation as v
 from shared.audit import record_prune, table_key
 from tekupdb.db import partitions
 
-from .models import Execution, ExecutionLog, ExecutionStep, Schedule, Variable, Webhook, Workflow
+from ..models import Execution, ExecutionLog, ExecutionStep, Schedule, Variable, Webhook, Workflow
 
 __all__ = [
     "prune_execution_logs",
