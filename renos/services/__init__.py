@@ -25,8 +25,8 @@ from shared import validation as v
 from shared.models import AuditLog
 from shared.money import CENT
 
-from . import pricing, timekeeping
-from .models import (
+from .. import pricing, timekeeping
+from ..models import (
     Analytics,
     Booking,
     BookingStatus,
