@@ -11,6 +11,8 @@ unqualified. This backend closes that gap in three places:
   schema tables correctly, and creates a table's schema if it is missing (--nomigrations);
 - the embedded server: when the settings carry EMBEDDED_DATA_DIR, it is started on the first connection;
 - the primary's connections note every write for the read replica's router (tekupdb.db.replica);
+- `operations`: a flush truncates only the tables that hold rows (TRUNCATE costs a new file per
+  relation; the test run flushes after every committing test);
 - `timestamps`: stored timestamps beyond Python's datetime (±infinity, year 9999 in UTC) are read as
   the nearest ones every time zone can show, so admin pages of such rows render.
 """
@@ -21,12 +23,14 @@ from django.db.backends.postgresql import base as postgresql
 from .. import embedded, replica
 from . import timestamps
 from .introspection import DatabaseIntrospection
+from .operations import DatabaseOperations
 from .schema import DatabaseSchemaEditor
 
 
 class DatabaseWrapper(postgresql.DatabaseWrapper):
     SchemaEditorClass = DatabaseSchemaEditor
     introspection_class = DatabaseIntrospection
+    ops_class = DatabaseOperations
 
     def __init__(self, settings_dict, alias=DEFAULT_DB_ALIAS):
         super().__init__(settings_dict, alias)
