@@ -18,7 +18,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from .world import World
+from ..world import World
 
 Spec = Callable[[World], dict[str, st.SearchStrategy[Any]]]
 SPECS: dict[str, Spec] = {}
