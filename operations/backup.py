@@ -194,76 +194,131 @@ def create_backup(
     with pg.connect(params=params, connect_timeout=10) as snapshot_conn:
         version_num, version = pg.server_version(snapshot_conn)
         pg_dump = pg.program_for_server("pg_dump", version_num, alias=alias)
-        if schemas:
-            unknown = sorted(set(schemas) - _existing_schemas(snapshot_conn))
-            if unknown:
-                raise BackupError(f"No such schema in the database: {', '.join(unknown)}.")
-        snapshot_conn.autocommit = False
-        snapshot_conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
-        snapshot_conn.read_only = True
-        snapshot = snapshot_conn.execute("SELECT pg_export_snapshot()").fetchone()[0]
+        snapshot = _export_snapshot(snapshot_conn, schemas)
         tables = pg.list_tables(snapshot_conn, schemas)
         counts = pg.count_rows(snapshot_conn, tables)
         encrypted = _encrypted_columns(snapshot_conn, {f"{schema}.{table}" for schema, table in tables})
 
         created_at = timezone.now().astimezone(dt.UTC)
         label = "+".join(schemas) if schemas else "all"
-        stem = f"{params.get('dbname', 'db')}-{label}-{created_at:%Y%m%dT%H%M%SZ}"
-        suffix = 0
-        while (output_dir / f"{stem}.dump").exists() or (output_dir / f"{stem}.json").exists():
-            suffix += 1
-            stem = f"{stem.rsplit('~', 1)[0]}~{suffix}"
-        dump_path = output_dir / f"{stem}.dump"
-        partial_dump = output_dir / f".{stem}.dump.partial"
-        partial_manifest = output_dir / f".{stem}.json.partial"
+        files = _BackupFiles.free(
+            output_dir, f"{params.get('dbname', 'db')}-{label}-{created_at:%Y%m%dT%H%M%SZ}"
+        )
+        command = _pg_dump_command(pg_dump, snapshot, files.partial_dump, conninfo, schemas)
+        facts = {
+            "format": MANIFEST_FORMAT,
+            "created_at": created_at.isoformat(),
+            "database": params.get("dbname"),
+            "server_version": version,
+            "server_version_num": version_num,
+            "pg_dump_version": pg_dump.version,
+            "selected_schemas": schemas,
+            "tables": counts,
+            "encrypted_columns": encrypted,
+            "dump": files.dump.name,
+        }
+        manifest = _dump_and_publish(
+            snapshot_conn, command, env, files, facts, total=len(tables), progress=progress
+        )
 
-        # --load-via-partition-root: the rows of a partitioned history table are restored through the
-        # table, not into the partition they came from, so a restore into a database whose monthly
-        # partitions differ (made ahead since, or pruned) still routes every row (tekupdb.db.partitions).
-        command = [
-            str(pg_dump.path),
-            "--format=custom",
-            "--verbose",
-            "--load-via-partition-root",
-            f"--snapshot={snapshot}",
-        ]
-        command += [f"--file={partial_dump}", f"--dbname={conninfo}"]
-        for schema in schemas or []:
-            command.append(f"--schema={schema}")
-        try:
-            os.close(_create_private(partial_dump))  # pg_dump truncates it and keeps the mode
-            _run_with_progress(command, env, total=len(tables), progress=progress)
-            snapshot_conn.rollback()  # pg_dump is done with the snapshot
-            sha256 = sha256_of(partial_dump)
-            with open(partial_dump, "rb") as handle:
-                os.fsync(handle.fileno())
-            manifest = {
-                "format": MANIFEST_FORMAT,
-                "created_at": created_at.isoformat(),
-                "database": params.get("dbname"),
-                "server_version": version,
-                "server_version_num": version_num,
-                "pg_dump_version": pg_dump.version,
-                "selected_schemas": schemas,
-                "schemas": schemas or sorted(_existing_schemas(snapshot_conn)),
-                "tables": counts,
-                "encrypted_columns": encrypted,
-                "dump": dump_path.name,
-                "size": partial_dump.stat().st_size,
-                "sha256": sha256,
-            }
-            _fsync_write(partial_manifest, json.dumps(manifest, indent=2, sort_keys=True).encode())
-            os.replace(partial_dump, dump_path)
-            os.replace(partial_manifest, manifest_path_for(dump_path))
-            _fsync_dir(output_dir)
-        finally:
-            partial_dump.unlink(missing_ok=True)
-            partial_manifest.unlink(missing_ok=True)
-
-    backup = Backup(dump_path, manifest_path_for(dump_path), manifest, tuple(warnings))
+    backup = Backup(files.dump, manifest_path_for(files.dump), manifest, tuple(warnings))
     if keep:
         rotate_backups(output_dir, keep=keep, group=backup.group)
     return backup
+
+
+def _export_snapshot(conn: psycopg.Connection, schemas: list[str] | None) -> str:
+    """Check that `schemas` exist, then open the REPEATABLE READ, READ ONLY transaction whose snapshot
+    pg_dump dumps and the manifest counts; its name for pg_dump's --snapshot."""
+    if schemas:
+        unknown = sorted(set(schemas) - _existing_schemas(conn))
+        if unknown:
+            raise BackupError(f"No such schema in the database: {', '.join(unknown)}.")
+    conn.autocommit = False
+    conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+    conn.read_only = True
+    return conn.execute("SELECT pg_export_snapshot()").fetchone()[0]
+
+
+@dataclass(frozen=True)
+class _BackupFiles:
+    """A backup's final dump name and the hidden names its dump and manifest are written under."""
+
+    directory: Path
+    dump: Path
+    partial_dump: Path
+    partial_manifest: Path
+
+    @classmethod
+    def free(cls, directory: Path, stem: str) -> _BackupFiles:
+        """The names for `stem`, with `~1`, `~2`, … appended while a backup of that name exists."""
+        suffix = 0
+        while (directory / f"{stem}.dump").exists() or (directory / f"{stem}.json").exists():
+            suffix += 1
+            stem = f"{stem.rsplit('~', 1)[0]}~{suffix}"
+        return cls(
+            directory,
+            directory / f"{stem}.dump",
+            directory / f".{stem}.dump.partial",
+            directory / f".{stem}.json.partial",
+        )
+
+
+def _pg_dump_command(
+    pg_dump: pg.Program, snapshot: str, output: Path, conninfo: str, schemas: list[str] | None
+) -> list[str]:
+    # --load-via-partition-root: the rows of a partitioned history table are restored through the
+    # table, not into the partition they came from, so a restore into a database whose monthly
+    # partitions differ (made ahead since, or pruned) still routes every row (tekupdb.db.partitions).
+    command = [
+        str(pg_dump.path),
+        "--format=custom",
+        "--verbose",
+        "--load-via-partition-root",
+        f"--snapshot={snapshot}",
+    ]
+    command += [f"--file={output}", f"--dbname={conninfo}"]
+    for schema in schemas or []:
+        command.append(f"--schema={schema}")
+    return command
+
+
+def _dump_and_publish(
+    snapshot_conn, command: list[str], env: dict, files: _BackupFiles, facts: dict, *, total: int, progress
+) -> dict:
+    """Run pg_dump into the hidden dump file, complete the manifest (`facts` plus the schemas, size and
+    sha256) and publish both; whatever fails, no hidden file is left behind. The manifest."""
+    try:
+        os.close(_create_private(files.partial_dump))  # pg_dump truncates it and keeps the mode
+        _run_with_progress(command, env, total=total, progress=progress)
+        snapshot_conn.rollback()  # pg_dump is done with the snapshot
+        manifest = {
+            **facts,
+            "schemas": facts["selected_schemas"] or sorted(_existing_schemas(snapshot_conn)),
+            **_synced_size_and_sha256(files.partial_dump),
+        }
+        _publish(files, manifest)
+    finally:
+        files.partial_dump.unlink(missing_ok=True)
+        files.partial_manifest.unlink(missing_ok=True)
+    return manifest
+
+
+def _synced_size_and_sha256(path: Path) -> dict:
+    """The manifest's `size` and `sha256` of the dump, once the dump is on disk (fsync)."""
+    sha256 = sha256_of(path)
+    with open(path, "rb") as handle:
+        os.fsync(handle.fileno())
+    return {"size": path.stat().st_size, "sha256": sha256}
+
+
+def _publish(files: _BackupFiles, manifest: dict) -> None:
+    """Write the manifest, then give the dump and the manifest their final names, the manifest last:
+    a backup is complete when its manifest exists."""
+    _fsync_write(files.partial_manifest, json.dumps(manifest, indent=2, sort_keys=True).encode())
+    os.replace(files.partial_dump, files.dump)
+    os.replace(files.partial_manifest, manifest_path_for(files.dump))
+    _fsync_dir(files.directory)
 
 
 def rotate_backups(directory: Path | str, *, keep: int, group: str) -> list[Path]:

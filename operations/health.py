@@ -304,58 +304,20 @@ def _key_ring(conn) -> CheckResult:
     token at all, a key id that is not configured, or a token that does not authenticate. Warns with a
     count for values still under an older key (rotation has not run, or not to its end).
     """
-    from psycopg import sql
-
     from shared import crypto
     from shared.fields import encrypted_fields
-    from shared.keyring import column_label
 
     ring = crypto.key_ids()  # ImproperlyConfigured here fails the check with its message
     newest = ring[0]
     total = older = 0
     problems, stale = [], []
     for model, column in encrypted_fields():
-        schema, table = split_identifier(model._meta.db_table)
-        where = sql.SQL("{} IS NOT NULL").format(sql.Identifier(column.column))
-        if column.condition_column():
-            where = sql.SQL("{} AND {}").format(where, sql.Identifier(column.condition_column()))
-        relation = sql.SQL("{}.{}").format(sql.Identifier(schema or "public"), sql.Identifier(table))
-        by_key = conn.execute(
-            sql.SQL(
-                "SELECT CASE WHEN {col} LIKE %s THEN split_part({col}, ':', 2) END, count(*) "
-                "FROM {rel} WHERE {where} GROUP BY 1"
-            ).format(col=sql.Identifier(column.column), rel=relation, where=where),
-            [f"{crypto.PREFIX}:%"],
-        ).fetchall()
-        label = column_label(model, column)
-        counts = {key_id: count for key_id, count in by_key}
-        total += sum(counts.values())
-        plain = counts.pop(None, 0)
-        unknown = sum(count for key_id, count in counts.items() if key_id not in ring)
-        old = sum(count for key_id, count in counts.items() if key_id in ring and key_id != newest)
-        if plain:
-            problems.append(f"{label}: {plain} values are not encrypted")
-        if unknown:
-            problems.append(f"{label}: {unknown} values under a key that is not configured")
-        sample = conn.execute(
-            sql.SQL(
-                "SELECT {col} FROM {rel} WHERE {where} AND {col} LIKE %s ORDER BY random() LIMIT %s"
-            ).format(col=sql.Identifier(column.column), rel=relation, where=where),
-            [f"{crypto.PREFIX}:%", KEY_RING_SAMPLE],
-        ).fetchall()
-        broken = 0
-        for (token,) in sample:
-            if crypto.key_id_of(token) not in ring:
-                continue  # counted above
-            try:
-                crypto.decrypt(token)
-            except crypto.DecryptionError:
-                broken += 1
-        if broken:
-            problems.append(f"{label}: {broken} of {len(sample)} sampled values do not decrypt")
-        if old:
-            older += old
-            stale.append(f"{label} {old}")
+        found = _column_keys(conn, model, column, ring)
+        total += found.total
+        problems += found.problems
+        if found.older:
+            older += found.older
+            stale.append(f"{found.label} {found.older}")
     if problems:
         detail = "; ".join(problems) + " (no configured key opens them: restore the key that sealed them)"
         return CheckResult("key_ring", False, total, detail)
@@ -368,6 +330,80 @@ def _key_ring(conn) -> CheckResult:
     return CheckResult(
         "key_ring", True, total, f"{total} encrypted values, all under the newest key {newest}"
     )
+
+
+@dataclass
+class _ColumnKeys:
+    """What the key ring check found in one encrypted column."""
+
+    label: str  # schema.table.column
+    total: int  # values (NULLs and values the column's condition excludes aside)
+    older: int  # values under a configured key that is not the newest
+    problems: list[str]  # values that no configured key opens, counted by kind
+
+
+def _column_keys(conn, model, column, ring: list[str]) -> _ColumnKeys:
+    """Count the column's values by the key that sealed them, and decrypt a random sample of those under
+    a configured key (at most KEY_RING_SAMPLE: a big column is not read whole)."""
+    from psycopg import sql
+
+    from shared import crypto
+    from shared.keyring import column_label
+
+    schema, table = split_identifier(model._meta.db_table)
+    where = sql.SQL("{} IS NOT NULL").format(sql.Identifier(column.column))
+    if column.condition_column():
+        where = sql.SQL("{} AND {}").format(where, sql.Identifier(column.condition_column()))
+    parts = {
+        "col": sql.Identifier(column.column),
+        "rel": sql.SQL("{}.{}").format(sql.Identifier(schema or "public"), sql.Identifier(table)),
+        "where": where,
+    }
+    by_key = conn.execute(
+        sql.SQL(
+            "SELECT CASE WHEN {col} LIKE %s THEN split_part({col}, ':', 2) END, count(*) "
+            "FROM {rel} WHERE {where} GROUP BY 1"
+        ).format(**parts),
+        [f"{crypto.PREFIX}:%"],
+    ).fetchall()
+    label = column_label(model, column)
+    counts = {key_id: count for key_id, count in by_key}
+    total = sum(counts.values())
+    plain = counts.pop(None, 0)
+    unknown = sum(count for key_id, count in counts.items() if key_id not in ring)
+    old = sum(count for key_id, count in counts.items() if key_id in ring and key_id != ring[0])
+    problems = []
+    if plain:
+        problems.append(f"{label}: {plain} values are not encrypted")
+    if unknown:
+        problems.append(f"{label}: {unknown} values under a key that is not configured")
+    broken, sampled = _undecryptable_in_sample(conn, parts, ring)
+    if broken:
+        problems.append(f"{label}: {broken} of {sampled} sampled values do not decrypt")
+    return _ColumnKeys(label, total, old, problems)
+
+
+def _undecryptable_in_sample(conn, parts: dict, ring: list[str]) -> tuple[int, int]:
+    """(values that do not decrypt, values sampled) of a random sample of the column's tokens."""
+    from psycopg import sql
+
+    from shared import crypto
+
+    sample = conn.execute(
+        sql.SQL("SELECT {col} FROM {rel} WHERE {where} AND {col} LIKE %s ORDER BY random() LIMIT %s").format(
+            **parts
+        ),
+        [f"{crypto.PREFIX}:%", KEY_RING_SAMPLE],
+    ).fetchall()
+    broken = 0
+    for (token,) in sample:
+        if crypto.key_id_of(token) not in ring:
+            continue  # counted as under a key that is not configured
+        try:
+            crypto.decrypt(token)
+        except crypto.DecryptionError:
+            broken += 1
+    return broken, len(sample)
 
 
 def _backup_permissions(conn) -> CheckResult | None:

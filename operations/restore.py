@@ -114,8 +114,46 @@ def restore_backup(
     progress: Progress | None = None,
     alias: str = "default",
 ) -> RestoreResult:
+    """Restore the backup at `path` (every schema it holds, or `schemas`) in one transaction, its row
+    counts checked against the manifest before the commit (see the module)."""
     backup = verify_backup(path)
-    manifest = backup.manifest
+    scope, expected = _scope(backup.manifest, schemas)
+    params = pg.connection_params(alias)
+    _, env = pg.libpq_command_env(params)
+    with pg.connect(params=params, connect_timeout=10) as conn:
+        target = _inspect_target(conn, backup, scope, env, assume_yes=assume_yes, alias=alias)
+    full = not schemas and not backup.manifest.get("selected_schemas")
+    options, prologue, epilogue = _script_ends(full=full, scope=scope, expected=expected, target=target)
+    with tempfile.TemporaryDirectory(prefix="tekup-restore-") as work:
+        list_file = Path(work) / "toc.list"
+        list_file.write_text("\n".join(line for line in target.toc if not _is_extension_entry(line)) + "\n")
+        restore_cmd = [
+            str(target.pg_restore.path),
+            "--no-owner",
+            "--no-privileges",
+            f"--use-list={list_file}",
+            "--file=-",
+            *options,
+            str(backup.dump_path),
+        ]
+        _run_script(
+            restore_cmd,
+            env,
+            params,
+            prologue=prologue,
+            epilogue=epilogue,
+            total=len(expected),
+            progress=progress,
+        )
+    counts = _verify_counts(params, expected)
+    with pg.connect(params=params, connect_timeout=10) as conn:
+        _record_restore(conn, backup, scope)
+    return RestoreResult(backup=backup, schemas=scope, counts=counts)
+
+
+def _scope(manifest: dict, schemas: list[str] | None) -> tuple[list[str], dict[str, int]]:
+    """The schemas to restore (all the backup holds, or those asked for, which it must hold) and the
+    manifest's row count of each of their tables."""
     in_backup = sorted(manifest.get("schemas") or {_table_key_parts(k)[0] for k in manifest["tables"]})
     if schemas:
         unknown = sorted(set(schemas) - set(in_backup))
@@ -129,88 +167,90 @@ def restore_backup(
     expected = {
         key: int(count) for key, count in manifest["tables"].items() if _table_key_parts(key)[0] in scope
     }
+    return scope, expected
 
-    params = pg.connection_params(alias)
-    _, env = pg.libpq_command_env(params)
-    with pg.connect(params=params, connect_timeout=10) as conn:
-        version_num, _ = pg.server_version(conn)
-        pg_restore = pg.program_for_server(
-            "pg_restore", max(version_num, manifest["server_version_num"]), alias=alias
+
+@dataclass
+class _Target:
+    """What the restore needs to know of the database before it touches anything."""
+
+    pg_restore: pg.Program
+    toc: list[str]  # the archive's table of contents (pg_restore --list)
+    partitioned: list[tuple[str, str]]  # (schema, table) of the partitioned tables in scope
+    grants: str  # SQL that grants the per-schema roles that exist their privileges again
+
+
+def _inspect_target(
+    conn, backup: Backup, scope: list[str], env: dict, *, assume_yes: bool, alias: str
+) -> _Target:
+    """Read the archive and the database; refuse (BackupError) what the restore cannot safely do."""
+    version_num, _ = pg.server_version(conn)
+    pg_restore = pg.program_for_server(
+        "pg_restore", max(version_num, backup.manifest["server_version_num"]), alias=alias
+    )
+    toc = _read_toc(pg_restore, backup.dump_path, env)
+    missing_extensions = _missing_extensions(conn, toc)
+    if missing_extensions:
+        raise BackupError(
+            f"The backup needs the extension(s) {', '.join(missing_extensions)}, which this database "
+            "lacks. Run `manage.py migrate` (or CREATE EXTENSION as a superuser) first."
         )
-        toc = _read_toc(pg_restore, backup.dump_path, env)
+    _refuse_unsafe_tables(conn, backup.manifest, scope, assume_yes=assume_yes)
+    partitioned = pg.partitioned_tables(conn, scope)
+    grant_schemas = [s for s in roles.existing_roles(conn, scope) if s in scope]
+    grants = roles.render(
+        roles.roles_sql(schemas=grant_schemas, database=conn.info.dbname, create=False), conn
+    )
+    return _Target(pg_restore, toc, partitioned, grants)
 
-        missing_extensions = _missing_extensions(conn, toc)
-        if missing_extensions:
-            raise BackupError(
-                f"The backup needs the extension(s) {', '.join(missing_extensions)}, which this database "
-                "lacks. Run `manage.py migrate` (or CREATE EXTENSION as a superuser) first."
-            )
-        current = pg.list_tables(conn, scope)
-        extra = sorted(f"{s}.{t}" for s, t in current if f"{s}.{t}" not in manifest["tables"])
-        if extra:
-            raise BackupError(
-                "These tables exist here but not in the backup, and would survive the restore: "
-                f"{', '.join(extra)}. Migrate back to the backup's state or drop them first."
-            )
-        holding = [
-            f"{s}.{t}"
-            for s, t in current
-            if (s, t) not in pg.BOOKKEEPING_TABLES
-            and conn.execute(f'SELECT EXISTS (SELECT FROM "{s}"."{t}")').fetchone()[0]
-        ]
-        if holding and not assume_yes:
-            shown = ", ".join(holding[:5]) + (f" and {len(holding) - 5} more" if len(holding) > 5 else "")
-            raise BackupError(
-                f"The database holds data ({shown}); the restore would replace it. Pass --yes to go on."
-            )
-        partitioned = pg.partitioned_tables(conn, scope)
-        grant_schemas = [s for s in roles.existing_roles(conn, scope) if s in scope]
-        grants = roles.render(
-            roles.roles_sql(schemas=grant_schemas, database=conn.info.dbname, create=False), conn
+
+def _refuse_unsafe_tables(conn, manifest: dict, scope: list[str], *, assume_yes: bool) -> None:
+    """Tables the backup does not know would survive the restore; data would be replaced (only with
+    `assume_yes`)."""
+    current = pg.list_tables(conn, scope)
+    extra = sorted(f"{s}.{t}" for s, t in current if f"{s}.{t}" not in manifest["tables"])
+    if extra:
+        raise BackupError(
+            "These tables exist here but not in the backup, and would survive the restore: "
+            f"{', '.join(extra)}. Migrate back to the backup's state or drop them first."
         )
-
-    full = not schemas and not manifest.get("selected_schemas")
-    with tempfile.TemporaryDirectory(prefix="tekup-restore-") as work:
-        work_dir = Path(work)
-        list_file = work_dir / "toc.list"
-        list_file.write_text("\n".join(line for line in toc if not _is_extension_entry(line)) + "\n")
-        prologue = work_dir / "prologue.sql"
-        epilogue = work_dir / "epilogue.sql"
-        restore_cmd = [
-            str(pg_restore.path),
-            "--no-owner",
-            "--no-privileges",
-            f"--use-list={list_file}",
-            "--file=-",
-        ]
-        if full:
-            # Drop and recreate every object of the backup; the roles' grants go with the dropped
-            # objects, so they are granted again before the commit.
-            restore_cmd += ["--clean", "--if-exists"]
-            # The partitioned history tables go first, whole: the script's own drops would take the
-            # partitions' indexes one by one, which PostgreSQL refuses while the table's index needs
-            # them (and a partition made since the backup is not in the script at all).
-            prologue.write_text(AUDIT_OFF + _drop_partitioned_sql(partitioned))
-            epilogue.write_text(_verify_sql(expected) + "\n" + grants + "\n")
-        else:
-            # Some schemas: their tables are referenced from other schemas (everything points at
-            # shared.users), so they cannot be dropped. Replace their rows instead; Django's foreign
-            # keys are DEFERRABLE INITIALLY DEFERRED, so references from outside are checked at the
-            # commit, and a row that would point at nothing fails the whole restore.
-            restore_cmd += ["--data-only", *[f"--schema={schema}" for schema in scope]]
-            prologue.write_text(AUDIT_OFF + _delete_sql(expected))
-            epilogue.write_text(_verify_sql(expected) + "\n")
-        restore_cmd.append(str(backup.dump_path))
-        _run_script(
-            restore_cmd,
-            env,
-            params,
-            prologue=prologue.read_text(),
-            epilogue=epilogue.read_text(),
-            total=len(expected),
-            progress=progress,
+    holding = [
+        f"{s}.{t}"
+        for s, t in current
+        if (s, t) not in pg.BOOKKEEPING_TABLES
+        and conn.execute(f'SELECT EXISTS (SELECT FROM "{s}"."{t}")').fetchone()[0]
+    ]
+    if holding and not assume_yes:
+        shown = ", ".join(holding[:5]) + (f" and {len(holding) - 5} more" if len(holding) > 5 else "")
+        raise BackupError(
+            f"The database holds data ({shown}); the restore would replace it. Pass --yes to go on."
         )
 
+
+def _script_ends(
+    *, full: bool, scope: list[str], expected: dict[str, int], target: _Target
+) -> tuple[list[str], str, str]:
+    """pg_restore's options for the scope, and the SQL run before and after its script."""
+    if full:
+        # Drop and recreate every object of the backup; the roles' grants go with the dropped
+        # objects, so they are granted again before the commit.
+        options = ["--clean", "--if-exists"]
+        # The partitioned history tables go first, whole: the script's own drops would take the
+        # partitions' indexes one by one, which PostgreSQL refuses while the table's index needs
+        # them (and a partition made since the backup is not in the script at all).
+        prologue = AUDIT_OFF + _drop_partitioned_sql(target.partitioned)
+        return options, prologue, _verify_sql(expected) + "\n" + target.grants + "\n"
+    # Some schemas: their tables are referenced from other schemas (everything points at
+    # shared.users), so they cannot be dropped. Replace their rows instead; Django's foreign
+    # keys are DEFERRABLE INITIALLY DEFERRED, so references from outside are checked at the
+    # commit, and a row that would point at nothing fails the whole restore.
+    options = ["--data-only", *[f"--schema={schema}" for schema in scope]]
+    return options, AUDIT_OFF + _delete_sql(expected), _verify_sql(expected) + "\n"
+
+
+def _verify_counts(params: dict, expected: dict[str, int]) -> dict[str, int]:
+    """The restored tables' row counts, after the commit; BackupError when any differs from the
+    manifest."""
     with pg.connect(params=params, connect_timeout=10) as conn:
         counts = pg.count_rows(conn, [_table_key_parts(key) for key in sorted(expected)])
     differences = [
@@ -218,9 +258,7 @@ def restore_backup(
     ]
     if differences:
         raise BackupError("Row counts differ from the manifest after the restore: " + "; ".join(differences))
-    with pg.connect(params=params, connect_timeout=10) as conn:
-        _record_restore(conn, backup, scope)
-    return RestoreResult(backup=backup, schemas=scope, counts=counts)
+    return counts
 
 
 def _read_toc(pg_restore: pg.Program, dump_path: Path, env: dict) -> list[str]:

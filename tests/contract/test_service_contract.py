@@ -1,10 +1,12 @@
-"""The service contract, proven over every function in every `<app>/services.py` `__all__` (issue #14).
+"""The service contract, proven over every function in every `<app>.services` `__all__` (issue #14).
 
 - Every public function takes keyword-only arguments and says in its docstring what it raises.
-- With valid arguments (declared per function in `strategies.py`) and with any one argument replaced by a
-  hostile value (`strategies.hostile`), a function returns or raises `ValidationError`, never anything
-  else; the error is keyed by argument names; and after a ValidationError no schema table has gained
-  or lost a row.
+- With valid arguments (declared per function in `strategies/<app>.py`) and with any one argument
+  replaced by a hostile value (`strategies.hostile`), a function returns or raises `ValidationError`,
+  never anything else; the error is keyed by argument names; and after a ValidationError no schema
+  table has gained or lost a row.
+- A services package (`vault/services/`) is one module to callers: a public function or class defined
+  in any of its submodules is in the package's `__all__`.
 
 Each example runs in a savepoint that is rolled back, so the examples do not see each other's rows.
 The number of examples comes from the Hypothesis profile (tests/contract/conftest.py).
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import pkgutil
 import weakref
 from typing import Any
 
@@ -90,6 +93,25 @@ def _takes_fields(function) -> bool:
 # --- the shape of the API --------------------------------------------------------------------------------
 
 
+def _defined_in(module) -> list[tuple[str, str, Any]]:
+    """(module name, name, object) of every public-looking function and class defined in `module` or,
+    when it is a package (`vault/services/`), in any of its submodules."""
+    modules = [module]
+    if hasattr(module, "__path__"):
+        prefix = f"{module.__name__}."
+        modules += [
+            importlib.import_module(info.name) for info in pkgutil.walk_packages(module.__path__, prefix)
+        ]
+    return [
+        (each.__name__, name, obj)
+        for each in modules
+        for name, obj in vars(each).items()
+        if (inspect.isfunction(obj) or inspect.isclass(obj))
+        and obj.__module__ == each.__name__
+        and not name.startswith("_")
+    ]
+
+
 def test_every_services_module_declares_its_public_functions():
     for app in APPS:
         module = importlib.import_module(f"{app}.services")
@@ -97,21 +119,18 @@ def test_every_services_module_declares_its_public_functions():
         for name in module.__all__:
             assert hasattr(module, name), f"{app}.services.__all__ names {name}, which does not exist"
             assert not name.startswith("_"), name
-        # A public-looking function defined here but left out of __all__ is a helper to make private.
-        leaked = [
-            name
-            for name, obj in vars(module).items()
-            if inspect.isfunction(obj)
-            and obj.__module__ == module.__name__
-            and not name.startswith("_")
-            and name not in module.__all__
-        ]
+        # A public-looking function (or class) defined here, or in a submodule of a services package,
+        # but left out of __all__ is a helper to make private; one in it must be what the API exports.
+        defined = _defined_in(module)
+        leaked = [f"{where}.{name}" for where, name, _ in defined if name not in module.__all__]
         assert not leaked, f"{app}.services: make private or add to __all__: {leaked}"
+        shadowed = [f"{where}.{name}" for where, name, obj in defined if getattr(module, name) is not obj]
+        assert not shadowed, f"{app}.services exports another object under the name of: {shadowed}"
 
 
 def test_every_public_function_has_a_strategy():
     missing = sorted(set(PUBLIC) - set(SPECS))
-    assert not missing, f"declare argument strategies in tests/contract/strategies.py for: {missing}"
+    assert not missing, f"declare argument strategies in tests/contract/strategies/<app>.py for: {missing}"
 
 
 @pytest.mark.parametrize("qualname", sorted(PUBLIC))

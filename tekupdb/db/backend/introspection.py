@@ -19,6 +19,73 @@ MODEL_TABLE_NAME = """
 SYSTEM_SCHEMAS = ("pg_catalog", "pg_toast", "information_schema")
 
 
+# The constraints of a table (`to_regclass(%s)`), the table a foreign key points at under its model's name.
+CONSTRAINTS_SQL = f"""
+    SELECT
+        c.conname,
+        array(
+            SELECT attname
+            FROM unnest(c.conkey) WITH ORDINALITY cols(colid, arridx)
+            JOIN pg_attribute AS ca ON cols.colid = ca.attnum
+            WHERE ca.attrelid = c.conrelid
+            ORDER BY cols.arridx
+        ),
+        c.contype,
+        (SELECT {MODEL_TABLE_NAME.format(n="fkn", c="fkc")} || '.' || fka.attname
+        FROM pg_attribute AS fka
+        JOIN pg_class AS fkc ON fka.attrelid = fkc.oid
+        JOIN pg_namespace AS fkn ON fkn.oid = fkc.relnamespace
+        WHERE fka.attrelid = c.confrelid AND fka.attnum = c.confkey[1]),
+        cl.reloptions
+    FROM pg_constraint AS c
+    JOIN pg_class AS cl ON c.conrelid = cl.oid
+    WHERE cl.oid = to_regclass(%s)
+"""
+
+# The indexes of a table (`to_regclass(%s)`), the ordering of each column for the default access method
+# (the first parameter).
+INDEXES_SQL = """
+    SELECT
+        indexname,
+        array_agg(attname ORDER BY arridx),
+        indisunique,
+        indisprimary,
+        array_agg(ordering ORDER BY arridx),
+        amname,
+        exprdef,
+        s2.attoptions
+    FROM (
+        SELECT
+            c2.relname as indexname, idx.*, attr.attname, am.amname,
+            CASE
+                WHEN idx.indexprs IS NOT NULL THEN
+                    pg_get_indexdef(idx.indexrelid)
+            END AS exprdef,
+            CASE am.amname
+                WHEN %s THEN
+                    CASE (option & 1)
+                        WHEN 1 THEN 'DESC' ELSE 'ASC'
+                    END
+            END as ordering,
+            c2.reloptions as attoptions
+        FROM (
+            SELECT *
+            FROM
+                pg_index i,
+                unnest(i.indkey, i.indoption)
+                    WITH ORDINALITY koi(key, option, arridx)
+        ) idx
+        LEFT JOIN pg_class c ON idx.indrelid = c.oid
+        LEFT JOIN pg_class c2 ON idx.indexrelid = c2.oid
+        LEFT JOIN pg_am am ON c2.relam = am.oid
+        LEFT JOIN
+            pg_attribute attr ON attr.attrelid = c.oid AND attr.attnum = idx.key
+        WHERE c.oid = to_regclass(%s)
+    ) s2
+    GROUP BY indexname, indisunique, indisprimary, amname, exprdef, attoptions;
+"""
+
+
 class DatabaseIntrospection(postgresql.DatabaseIntrospection):
     def _regclass_param(self, table_name):
         return self.connection.ops.quote_name(table_name)
@@ -110,32 +177,17 @@ class DatabaseIntrospection(postgresql.DatabaseIntrospection):
         return {row[0]: (row[2], row[1]) for row in cursor.fetchall()}
 
     def get_constraints(self, cursor, table_name):
-        constraints = {}
+        """Django's own, with its two queries: the constraints (pg_constraint), then the indexes; both
+        look the table up by its regclass, so a table in any schema is found."""
         regclass = self._regclass_param(table_name)
-        cursor.execute(
-            f"""
-            SELECT
-                c.conname,
-                array(
-                    SELECT attname
-                    FROM unnest(c.conkey) WITH ORDINALITY cols(colid, arridx)
-                    JOIN pg_attribute AS ca ON cols.colid = ca.attnum
-                    WHERE ca.attrelid = c.conrelid
-                    ORDER BY cols.arridx
-                ),
-                c.contype,
-                (SELECT {MODEL_TABLE_NAME.format(n="fkn", c="fkc")} || '.' || fka.attname
-                FROM pg_attribute AS fka
-                JOIN pg_class AS fkc ON fka.attrelid = fkc.oid
-                JOIN pg_namespace AS fkn ON fkn.oid = fkc.relnamespace
-                WHERE fka.attrelid = c.confrelid AND fka.attnum = c.confkey[1]),
-                cl.reloptions
-            FROM pg_constraint AS c
-            JOIN pg_class AS cl ON c.conrelid = cl.oid
-            WHERE cl.oid = to_regclass(%s)
-            """,
-            [regclass],
-        )
+        constraints = self._constraints(cursor, regclass)
+        self._add_indexes(cursor, regclass, constraints)
+        return constraints
+
+    def _constraints(self, cursor, regclass):
+        """Primary, unique, foreign-key, check and exclusion constraints, by name."""
+        constraints = {}
+        cursor.execute(CONSTRAINTS_SQL, [regclass])
         for constraint, columns, kind, used_cols, options in cursor.fetchall():
             constraints[constraint] = {
                 "columns": columns,
@@ -148,59 +200,13 @@ class DatabaseIntrospection(postgresql.DatabaseIntrospection):
                 "definition": None,
                 "options": options,
             }
-        cursor.execute(
-            """
-            SELECT
-                indexname,
-                array_agg(attname ORDER BY arridx),
-                indisunique,
-                indisprimary,
-                array_agg(ordering ORDER BY arridx),
-                amname,
-                exprdef,
-                s2.attoptions
-            FROM (
-                SELECT
-                    c2.relname as indexname, idx.*, attr.attname, am.amname,
-                    CASE
-                        WHEN idx.indexprs IS NOT NULL THEN
-                            pg_get_indexdef(idx.indexrelid)
-                    END AS exprdef,
-                    CASE am.amname
-                        WHEN %s THEN
-                            CASE (option & 1)
-                                WHEN 1 THEN 'DESC' ELSE 'ASC'
-                            END
-                    END as ordering,
-                    c2.reloptions as attoptions
-                FROM (
-                    SELECT *
-                    FROM
-                        pg_index i,
-                        unnest(i.indkey, i.indoption)
-                            WITH ORDINALITY koi(key, option, arridx)
-                ) idx
-                LEFT JOIN pg_class c ON idx.indrelid = c.oid
-                LEFT JOIN pg_class c2 ON idx.indexrelid = c2.oid
-                LEFT JOIN pg_am am ON c2.relam = am.oid
-                LEFT JOIN
-                    pg_attribute attr ON attr.attrelid = c.oid AND attr.attnum = idx.key
-                WHERE c.oid = to_regclass(%s)
-            ) s2
-            GROUP BY indexname, indisunique, indisprimary, amname, exprdef, attoptions;
-            """,
-            [self.index_default_access_method, regclass],
-        )
-        for (
-            index,
-            columns,
-            unique,
-            primary,
-            orders,
-            type_,
-            definition,
-            options,
-        ) in cursor.fetchall():
+        return constraints
+
+    def _add_indexes(self, cursor, regclass, constraints):
+        """Add to `constraints` each index not already there by name (a primary or unique constraint's
+        index has the constraint's name)."""
+        cursor.execute(INDEXES_SQL, [self.index_default_access_method, regclass])
+        for index, columns, unique, primary, orders, type_, definition, options in cursor.fetchall():
             if index not in constraints:
                 basic_index = (
                     type_ == self.index_default_access_method
@@ -219,4 +225,3 @@ class DatabaseIntrospection(postgresql.DatabaseIntrospection):
                     "definition": definition,
                     "options": options,
                 }
-        return constraints
