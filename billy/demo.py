@@ -34,7 +34,13 @@ TOOLS = [
     "list_bank_payments",
 ]
 ENDPOINTS = ["/v2/invoices", "/v2/contacts", "/v2/products", "/v2/bankPayments"]
-ROLES = ["admin", "user", "user", "user", "readonly"]
+ROLES = [
+    models.OrganizationUser.Role.ADMIN,
+    models.OrganizationUser.Role.USER,
+    models.OrganizationUser.Role.USER,
+    models.OrganizationUser.Role.USER,
+    models.OrganizationUser.Role.READONLY,
+]
 # RFC 2606: a reserved domain, so no demo address can reach anyone.
 DEMO_MAIL_DOMAIN = "billy.example.com"
 

@@ -57,8 +57,19 @@ PRODUCTS = [
     ("Flytterengøring", "timer", "429.00"),
     ("Rengøring efter håndværkere", "timer", "449.00"),
 ]
-STAGES = {"qualification": 30, "proposal": 25, "negotiation": 15, "closed_won": 20, "closed_lost": 10}
-PROBABILITY = {"qualification": (10, 30), "proposal": (30, 60), "negotiation": (50, 90)}
+STAGES = {
+    models.Deal.Stage.QUALIFICATION: 30,
+    models.Deal.Stage.PROPOSAL: 25,
+    models.Deal.Stage.NEGOTIATION: 15,
+    models.Deal.Stage.CLOSED_WON: 20,
+    models.Deal.Stage.CLOSED_LOST: 10,
+}
+# An open deal's probability (per cent) by its stage; a closed one has 100 (won) or 0 (lost).
+PROBABILITY = {
+    models.Deal.Stage.QUALIFICATION: (10, 30),
+    models.Deal.Stage.PROPOSAL: (30, 60),
+    models.Deal.Stage.NEGOTIATION: (50, 90),
+}
 LOST_REASONS = [
     "Valgte en billigere leverandør",
     "Budget skåret ned",
@@ -66,11 +77,20 @@ LOST_REASONS = [
     "Gik med nuværende",
 ]
 ACTIVITY_SUBJECTS = {
-    "call": ["Opfølgning på tilbud", "Første samtale", "Afklaring af behov", "Prisforhandling"],
-    "email": ["Tilbud sendt", "Kontrakt til underskrift", "Svar på spørgsmål"],
-    "meeting": ["Besigtigelse af lokaler", "Møde om aftale", "Kvartalsmøde"],
-    "note": ["Intern note", "Kunden ønsker fast team", "Nøglekort udleveret"],
-    "task_completed": ["Tilbud udarbejdet", "Kontrakt arkiveret", "Kunde oprettet i Billy"],
+    models.Activity.Type.CALL: [
+        "Opfølgning på tilbud",
+        "Første samtale",
+        "Afklaring af behov",
+        "Prisforhandling",
+    ],
+    models.Activity.Type.EMAIL: ["Tilbud sendt", "Kontrakt til underskrift", "Svar på spørgsmål"],
+    models.Activity.Type.MEETING: ["Besigtigelse af lokaler", "Møde om aftale", "Kvartalsmøde"],
+    models.Activity.Type.NOTE: ["Intern note", "Kunden ønsker fast team", "Nøglekort udleveret"],
+    models.Activity.Type.TASK_COMPLETED: [
+        "Tilbud udarbejdet",
+        "Kontrakt arkiveret",
+        "Kunde oprettet i Billy",
+    ],
 }
 OUTCOMES = ["Interesseret", "Vil tænke over det", "Ønsker nyt tilbud", "Aftale indgået", "Ikke interesseret"]
 TASK_TITLES = [
@@ -109,7 +129,13 @@ def seed(ctx: SeedContext) -> None:
                     "vat_number": f"DK{cvr}",
                     "registration_number": cvr,
                     "status": weighted_choice(
-                        ctx, {"customer": 4, "prospect": 4, "active": 1, "inactive": 1}
+                        ctx,
+                        {
+                            models.Company.Status.CUSTOMER: 4,
+                            models.Company.Status.PROSPECT: 4,
+                            models.Company.Status.ACTIVE: 1,
+                            models.Company.Status.INACTIVE: 1,
+                        },
                     ),
                     "owner": rng.choice(staff),
                     "last_contact_at": None,
@@ -147,7 +173,14 @@ def seed(ctx: SeedContext) -> None:
                     "city": company["city"] if company else faker.city(),
                     "postal_code": company["postal_code"] if company else faker.postcode(),
                     "country": "Denmark",
-                    "status": weighted_choice(ctx, {"active": 6, "lead": 3, "inactive": 1}),
+                    "status": weighted_choice(
+                        ctx,
+                        {
+                            models.Contact.Status.ACTIVE: 6,
+                            models.Contact.Status.LEAD: 3,
+                            models.Contact.Status.INACTIVE: 1,
+                        },
+                    ),
                     "source": rng.choice(["website", "henvisning", "messe", "telefon", "linkedin"]),
                     "owner": company["owner"] if company else rng.choice(staff),
                     "last_contact_at": None,
@@ -212,7 +245,7 @@ def seed(ctx: SeedContext) -> None:
                     "currency": "DKK",
                     "stage": stage,
                     "pipeline": "sales" if rng.random() < 0.9 else "partners",
-                    "probability": (100 if status == "won" else 0)
+                    "probability": (100 if status == models.Deal.Status.WON else 0)
                     if closed
                     else rng.randrange(low, high + 1),
                     "contact": contact["id"],
@@ -221,9 +254,9 @@ def seed(ctx: SeedContext) -> None:
                     "expected_close_date": (created + dt.timedelta(days=rng.randrange(30, 120))).date(),
                     "actual_close_date": close_date if closed else None,
                     "status": status,
-                    "lost_reason": rng.choice(LOST_REASONS) if status == "lost" else None,
+                    "lost_reason": rng.choice(LOST_REASONS) if status == models.Deal.Status.LOST else None,
                     "description": f"{len(lines)} produktlinjer" if lines else None,
-                    "tags": ["tilbud"] if stage == "proposal" else [],
+                    "tags": ["tilbud"] if stage == models.Deal.Stage.PROPOSAL else [],
                     "custom_fields": {"kilde": contact["source"]},
                     "_contact": contact,
                 },
@@ -237,7 +270,16 @@ def seed(ctx: SeedContext) -> None:
     activities = []
     for index in range(ctx.pick(60, 2_000, 25_000)):
         contact = rng.choice(contacts)
-        kind = weighted_choice(ctx, {"call": 4, "email": 4, "meeting": 2, "note": 2, "task_completed": 1})
+        kind = weighted_choice(
+            ctx,
+            {
+                models.Activity.Type.CALL: 4,
+                models.Activity.Type.EMAIL: 4,
+                models.Activity.Type.MEETING: 2,
+                models.Activity.Type.NOTE: 2,
+                models.Activity.Type.TASK_COMPLETED: 1,
+            },
+        )
         deal = rng.choice(deals_of[contact["id"]]) if deals_of[contact["id"]] and rng.random() < 0.6 else None
         at = max(ctx.moment(days_back=365), contact["created_at"])
         activities.append(
@@ -252,9 +294,11 @@ def seed(ctx: SeedContext) -> None:
                     "deal": deal["id"] if deal else None,
                     "owner": contact["owner"],
                     "duration_minutes": rng.choice([5, 10, 15, 30, 45, 60])
-                    if kind in ("call", "meeting")
+                    if kind in (models.Activity.Type.CALL, models.Activity.Type.MEETING)
                     else None,
-                    "outcome": rng.choice(OUTCOMES) if kind in ("call", "meeting") else None,
+                    "outcome": rng.choice(OUTCOMES)
+                    if kind in (models.Activity.Type.CALL, models.Activity.Type.MEETING)
+                    else None,
                     "occurred_at": at,
                 },
                 at,
@@ -278,29 +322,47 @@ def seed(ctx: SeedContext) -> None:
         outbound = rng.random() < 0.6
         status = (
             weighted_choice(
-                ctx, {"draft": 1, "sent": 2, "delivered": 3, "opened": 3, "clicked": 1, "bounced": 0.3}
+                ctx,
+                {
+                    models.Email.Status.DRAFT: 1,
+                    models.Email.Status.SENT: 2,
+                    models.Email.Status.DELIVERED: 3,
+                    models.Email.Status.OPENED: 3,
+                    models.Email.Status.CLICKED: 1,
+                    models.Email.Status.BOUNCED: 0.3,
+                },
             )
             if outbound
-            else "delivered"
+            else models.Email.Status.DELIVERED
         )
-        sent = None if status == "draft" else max(ctx.moment(days_back=365), contact["created_at"])
+        sent = (
+            None
+            if status == models.Email.Status.DRAFT
+            else max(ctx.moment(days_back=365), contact["created_at"])
+        )
         opened = (
-            sent + dt.timedelta(minutes=rng.randrange(2, 600)) if status in ("opened", "clicked") else None
+            sent + dt.timedelta(minutes=rng.randrange(2, 600))
+            if status in (models.Email.Status.OPENED, models.Email.Status.CLICKED)
+            else None
         )
         emails.append(
             stamped(
                 {
                     "id": stable_id("crm.emails", ctx.random_seed, index),
-                    "subject": rng.choice(ACTIVITY_SUBJECTS["email"]),
+                    "subject": rng.choice(ACTIVITY_SUBJECTS[models.Activity.Type.EMAIL]),
                     "body": f"Hej {contact['first_name']},\n\n{faker.paragraph(nb_sentences=3)}\n\nMvh.",
                     "from_address": contact["owner"] if outbound else contact["email"],
                     "to": [contact["email"]] if outbound else [contact["owner"]],
                     "cc": [rng.choice(staff)] if rng.random() < 0.1 else [],
                     "bcc": [],
-                    "direction": "outbound" if outbound else "inbound",
+                    "direction": models.Email.Direction.OUTBOUND
+                    if outbound
+                    else models.Email.Direction.INBOUND,
                     "status": status,
                     "opened_at": opened,
-                    "clicked_at": opened + dt.timedelta(minutes=1) if status == "clicked" else None,
+                    "clicked_at": opened + dt.timedelta(minutes=1)
+                    if status == models.Email.Status.CLICKED
+                    else None,
                     "contact": contact["id"],
                     "external_id": f"demo-{stable_id('crm.emails', ctx.random_seed, index).hex[:16]}"
                     if sent
@@ -318,9 +380,17 @@ def seed(ctx: SeedContext) -> None:
         company = contact["_company"]
         due = ctx.now + dt.timedelta(days=rng.randrange(-60, 30), hours=rng.randrange(0, 8))
         status = (
-            weighted_choice(ctx, {"done": 6, "cancelled": 1, "todo": 1, "in_progress": 1})
+            weighted_choice(
+                ctx,
+                {
+                    models.Task.Status.DONE: 6,
+                    models.Task.Status.CANCELLED: 1,
+                    models.Task.Status.TODO: 1,
+                    models.Task.Status.IN_PROGRESS: 1,
+                },
+            )
             if due < ctx.now
-            else weighted_choice(ctx, {"todo": 3, "in_progress": 1})
+            else weighted_choice(ctx, {models.Task.Status.TODO: 3, models.Task.Status.IN_PROGRESS: 1})
         )
         title = rng.choice(TASK_TITLES).format(
             name=f"{contact['first_name']} {contact['last_name']}",
@@ -336,10 +406,18 @@ def seed(ctx: SeedContext) -> None:
                     "assigned_to": contact["owner"],
                     "contact": contact["id"],
                     "status": status,
-                    "priority": weighted_choice(ctx, {"low": 2, "medium": 5, "high": 2, "urgent": 1}),
+                    "priority": weighted_choice(
+                        ctx,
+                        {
+                            models.Task.Priority.LOW: 2,
+                            models.Task.Priority.MEDIUM: 5,
+                            models.Task.Priority.HIGH: 2,
+                            models.Task.Priority.URGENT: 1,
+                        },
+                    ),
                     "due_date": due,
                     "completed_at": min(due, ctx.now) - dt.timedelta(hours=rng.randrange(0, 48))
-                    if status == "done"
+                    if status == models.Task.Status.DONE
                     else None,
                 },
                 created,
@@ -369,7 +447,7 @@ def _metrics(ctx, contacts, deals, activities) -> list[dict]:
         figures[contact["created_at"].date(), "new_contacts"] += 1
     for deal in deals:
         figures[deal["created_at"].date(), "new_deals"] += 1
-        if deal["status"] == "won":
+        if deal["status"] == models.Deal.Status.WON:
             figures[deal["actual_close_date"], "deals_won"] += 1
             figures[deal["actual_close_date"], "won_value"] += float(deal["value"])
     for activity in activities:

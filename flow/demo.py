@@ -119,7 +119,13 @@ BLUEPRINTS = [
 ]
 # Blueprints that also exist as templates (the first of each), from which later workflows are made.
 TEMPLATES = {1, 3, 5}
-FIRST_STATUSES = ["active", "paused", "active", "draft", "archived"]
+FIRST_STATUSES = [
+    models.Workflow.Status.ACTIVE,
+    models.Workflow.Status.PAUSED,
+    models.Workflow.Status.ACTIVE,
+    models.Workflow.Status.DRAFT,
+    models.Workflow.Status.ARCHIVED,
+]
 REGIONS = ["København", "Aarhus", "Odense", "Aalborg", "Esbjerg", "Vejle", "Roskilde", "Horsens"]
 ERRORS = {
     "email": "SMTP 451: midlertidig fejl hos modtagerens server",
@@ -142,15 +148,27 @@ INTEGRATIONS = [
 ]
 # key, type, value, secret, description
 GLOBAL_VARIABLES = [
-    ("FIRMANAVN", "string", "Rendetalje ApS", False, "Navnet i e-mails og rapporter."),
-    ("MOMS_SATS", "number", "25", False, "Moms i procent."),
-    ("STANDARD_TIMEPRIS", "number", "349.00", False, "Timepris for fast rengøring, ekskl. moms."),
-    ("SEND_SMS", "boolean", "true", False, "Send SMS-påmindelser."),
-    ("ARBEJDSTIDER", "json", {"man-fre": "07:00-16:00", "lør": "lukket"}, False, "Åbningstider."),
-    ("SLACK_BOT_TOKEN", "string", None, True, "Token til Slack-botten."),
-    ("SMTP_PASSWORD", "string", None, True, "Adgangskode til info@rendetalje.dk."),
-    ("BILLY_API_KEY", "string", None, True, "API-nøgle til Billy.dk."),
-    ("SMS_API_KEY", "string", None, True, "API-nøgle til SMS-gatewayen."),
+    ("FIRMANAVN", models.Variable.Type.STRING, "Rendetalje ApS", False, "Navnet i e-mails og rapporter."),
+    ("MOMS_SATS", models.Variable.Type.NUMBER, "25", False, "Moms i procent."),
+    (
+        "STANDARD_TIMEPRIS",
+        models.Variable.Type.NUMBER,
+        "349.00",
+        False,
+        "Timepris for fast rengøring, ekskl. moms.",
+    ),
+    ("SEND_SMS", models.Variable.Type.BOOLEAN, "true", False, "Send SMS-påmindelser."),
+    (
+        "ARBEJDSTIDER",
+        models.Variable.Type.JSON,
+        {"man-fre": "07:00-16:00", "lør": "lukket"},
+        False,
+        "Åbningstider.",
+    ),
+    ("SLACK_BOT_TOKEN", models.Variable.Type.STRING, None, True, "Token til Slack-botten."),
+    ("SMTP_PASSWORD", models.Variable.Type.STRING, None, True, "Adgangskode til info@rendetalje.dk."),
+    ("BILLY_API_KEY", models.Variable.Type.STRING, None, True, "API-nøgle til Billy.dk."),
+    ("SMS_API_KEY", models.Variable.Type.STRING, None, True, "API-nøgle til SMS-gatewayen."),
 ]
 
 
@@ -162,14 +180,19 @@ def _secret(ctx: SeedContext, key: str) -> str:
 def workflows(ctx: SeedContext, staff: list[str]) -> list[dict]:
     rng = ctx.rng
     rows, templates = [], {}
-    statuses = {"active": 5, "paused": 1.5, "draft": 2, "archived": 1.5}
+    statuses = {
+        models.Workflow.Status.ACTIVE: 5,
+        models.Workflow.Status.PAUSED: 1.5,
+        models.Workflow.Status.DRAFT: 2,
+        models.Workflow.Status.ARCHIVED: 1.5,
+    }
     plain = 0
     for index in range(ctx.pick(8, 60, 300)):
         number = index % len(BLUEPRINTS)
         name, trigger, steps, timing = BLUEPRINTS[number]
         is_template = index < len(BLUEPRINTS) and number in TEMPLATES
         if is_template:
-            status, title = "active", f"Skabelon: {name}"
+            status, title = models.Workflow.Status.ACTIVE, f"Skabelon: {name}"
         else:
             # Every status first (so that each is present at every size, with an active schedule).
             status = FIRST_STATUSES[plain] if plain < len(FIRST_STATUSES) else weighted_choice(ctx, statuses)
@@ -212,17 +235,28 @@ def workflows(ctx: SeedContext, staff: list[str]) -> list[dict]:
 
 def executions(ctx: SeedContext, workflow_rows: list[dict]):
     rng = ctx.rng
-    runnable = [row for row in workflow_rows if row["status"] != "draft" and not row["is_template"]]
-    weights = [6 if row["status"] == "active" else 1 for row in runnable]
+    runnable = [
+        row
+        for row in workflow_rows
+        if row["status"] != models.Workflow.Status.DRAFT and not row["is_template"]
+    ]
+    weights = [6 if row["status"] == models.Workflow.Status.ACTIVE else 1 for row in runnable]
     runs, steps, logs = [], [], []
     for index in range(ctx.pick(40, 2_000, 25_000)):
         workflow = rng.choices(runnable, weights=weights)[0]
         execution_id = stable_id("flow.executions", ctx.random_seed, index)
-        if workflow["status"] == "active" and rng.random() < 0.04:
-            status = "running"
+        if workflow["status"] == models.Workflow.Status.ACTIVE and rng.random() < 0.04:
+            status = models.Execution.Status.RUNNING
             started = ctx.now - dt.timedelta(seconds=rng.randrange(5, 600))
         else:
-            status = weighted_choice(ctx, {"completed": 85, "failed": 12, "cancelled": 3})
+            status = weighted_choice(
+                ctx,
+                {
+                    models.Execution.Status.COMPLETED: 85,
+                    models.Execution.Status.FAILED: 12,
+                    models.Execution.Status.CANCELLED: 3,
+                },
+            )
             started = max(ctx.moment(days_back=90), workflow["created_at"] + dt.timedelta(days=1))
         trigger = workflow["trigger"]["type"]
         triggered_by = {"webhook": "webhook", "schedule": "schedule", "event": "event"}[trigger]
@@ -260,7 +294,16 @@ def _steps(ctx: SeedContext, run: dict, workflow: dict, steps: list, logs: list)
     at = run["started_at"]
     # How far the run got: a failed run fails at some node, a cancelled one stops early, a running
     # one is inside some node; a completed run did them all.
-    stop = rng.randrange(len(nodes)) if status in ("failed", "cancelled", "running") else len(nodes)
+    stop = (
+        rng.randrange(len(nodes))
+        if status
+        in (
+            models.Execution.Status.FAILED,
+            models.Execution.Status.CANCELLED,
+            models.Execution.Status.RUNNING,
+        )
+        else len(nodes)
+    )
 
     def log(level, message, step_id, moment, data=None):
         logs.append(
@@ -278,7 +321,13 @@ def _steps(ctx: SeedContext, run: dict, workflow: dict, steps: list, logs: list)
             )
         )
 
-    log("info", f"Startede {workflow['name']}", None, at, {"triggered_by": run["triggered_by"]})
+    log(
+        models.ExecutionLog.Level.INFO,
+        f"Startede {workflow['name']}",
+        None,
+        at,
+        {"triggered_by": run["triggered_by"]},
+    )
     for position, node in enumerate(nodes):
         step = {
             "execution": run["id"],
@@ -286,48 +335,67 @@ def _steps(ctx: SeedContext, run: dict, workflow: dict, steps: list, logs: list)
             "step_name": node["name"],
             "step_type": node["type"],
         }
-        if position > stop or (position == stop and status == "cancelled"):
-            if status == "cancelled":
-                steps.append(_step(run, step, 1, "skipped", at, at, workflow))
-            elif status == "running":
-                steps.append(_step(run, step, 1, "pending", None, None, workflow))
+        if position > stop or (position == stop and status == models.Execution.Status.CANCELLED):
+            if status == models.Execution.Status.CANCELLED:
+                steps.append(_step(run, step, 1, models.ExecutionStep.Status.SKIPPED, at, at, workflow))
+            elif status == models.Execution.Status.RUNNING:
+                steps.append(_step(run, step, 1, models.ExecutionStep.Status.PENDING, None, None, workflow))
             continue
-        if position == stop and status == "running":
-            steps.append(_step(run, step, 1, "running", at, None, workflow))
+        if position == stop and status == models.Execution.Status.RUNNING:
+            steps.append(_step(run, step, 1, models.ExecutionStep.Status.RUNNING, at, None, workflow))
             run["current_step"] = node["id"]
-            log("info", f"{node['name']} kører", node["id"], at)
+            log(models.ExecutionLog.Level.INFO, f"{node['name']} kører", node["id"], at)
             continue
-        failing = position == stop and status == "failed"
+        failing = position == stop and status == models.Execution.Status.FAILED
         # A step that failed before it succeeded (or before the run gave up) has one row per attempt.
         attempts = workflow["retry_attempts"] if failing else (2 if rng.random() < 0.06 else 1)
         attempts = min(attempts, workflow["retry_attempts"])
         for attempt in range(1, attempts + 1):
             took = dt.timedelta(milliseconds=rng.randrange(80, 20_000))
             last = attempt == attempts
-            outcome = "completed" if last and not failing else "failed"
-            error = ERRORS.get(node["type"], "Uventet fejl") if outcome == "failed" else None
+            outcome = (
+                models.ExecutionStep.Status.COMPLETED
+                if last and not failing
+                else models.ExecutionStep.Status.FAILED
+            )
+            error = (
+                ERRORS.get(node["type"], "Uventet fejl")
+                if outcome == models.ExecutionStep.Status.FAILED
+                else None
+            )
             steps.append(_step(run, step, attempt, outcome, at, at + took, workflow, error=error))
             at += took
             run["current_step"] = node["id"]
-            if outcome == "failed":
+            if outcome == models.ExecutionStep.Status.FAILED:
                 run["failed_step"] = node["id"]
-                level = "error" if last else "warning"
+                level = models.ExecutionLog.Level.ERROR if last else models.ExecutionLog.Level.WARNING
                 log(level, f"{node['name']} fejlede (forsøg {attempt}): {error}", node["id"], at)
             else:
                 if node["id"] not in run["completed_steps"]:
                     run["completed_steps"].append(node["id"])
-                log("info", f"{node['name']} fuldført på {took.total_seconds():.1f} s", node["id"], at)
+                log(
+                    models.ExecutionLog.Level.INFO,
+                    f"{node['name']} fuldført på {took.total_seconds():.1f} s",
+                    node["id"],
+                    at,
+                )
             if rng.random() < 0.2:
-                log("debug", "Svar modtaget", node["id"], at, {"bytes": rng.randrange(200, 20_000)})
-    if status == "running":
+                log(
+                    models.ExecutionLog.Level.DEBUG,
+                    "Svar modtaget",
+                    node["id"],
+                    at,
+                    {"bytes": rng.randrange(200, 20_000)},
+                )
+    if status == models.Execution.Status.RUNNING:
         return
-    if status == "completed":
+    if status == models.Execution.Status.COMPLETED:
         run["output"] = {"ok": True, "steps": len(nodes)}
-    elif status == "failed":
+    elif status == models.Execution.Status.FAILED:
         run["error"] = f"Trin {run['failed_step']} fejlede efter {workflow['retry_attempts']} forsøg"
     else:
         run["error"] = "Annulleret af bruger"
-        log("warning", "Kørslen blev annulleret", None, at)
+        log(models.ExecutionLog.Level.WARNING, "Kørslen blev annulleret", None, at)
     run["completed_at"] = at
     run["duration_ms"] = max(0, round((at - run["started_at"]).total_seconds() * 1000))
 
@@ -340,7 +408,7 @@ def _step(run, step, attempt, status, started, completed, workflow, error=None) 
             **step,
             "status": status,
             "input": {"attempt": attempt},
-            "output": {"ok": True} if status == "completed" else None,
+            "output": {"ok": True} if status == models.ExecutionStep.Status.COMPLETED else None,
             "error": error,
             "started_at": started,
             "completed_at": completed,
@@ -360,11 +428,11 @@ def _count(workflow_rows: list[dict], runs: list[dict]) -> None:
         workflow = by_id[run["workflow"]]
         if workflow["last_executed_at"] is None or run["started_at"] > workflow["last_executed_at"]:
             workflow["last_executed_at"] = run["started_at"]
-        if run["status"] == "running":
+        if run["status"] == models.Execution.Status.RUNNING:
             continue
         workflow["execution_count"] += 1
-        workflow["success_count"] += run["status"] == "completed"
-        workflow["failure_count"] += run["status"] == "failed"
+        workflow["success_count"] += run["status"] == models.Execution.Status.COMPLETED
+        workflow["failure_count"] += run["status"] == models.Execution.Status.FAILED
         durations[run["workflow"]].append(run["duration_ms"])
     for workflow_id, values in durations.items():
         by_id[workflow_id]["avg_duration_ms"] = sum(values) / len(values)
@@ -384,7 +452,7 @@ def schedules(ctx: SeedContext, workflow_rows: list[dict], runs: list[dict]) -> 
             continue
         cron = timing if isinstance(timing, str) else None
         interval = timing if isinstance(timing, int) else None
-        active = workflow["status"] == "active"
+        active = workflow["status"] == models.Workflow.Status.ACTIVE
         zone = "Europe/Copenhagen" if rng.random() < 0.9 else "UTC"
         started = workflow["created_at"]
         end = started + dt.timedelta(days=3 * 365) if rng.random() < 0.2 else None
@@ -441,10 +509,10 @@ def webhooks(ctx: SeedContext, workflow_rows: list[dict], runs: list[dict]) -> l
                     "workflow": workflow["id"],
                     "name": f"Webhook: {workflow['name']}",
                     "url": url,
-                    "method": "POST" if rng.random() < 0.9 else "PUT",
+                    "method": models.Webhook.Method.POST if rng.random() < 0.9 else models.Webhook.Method.PUT,
                     "secret": crypto.encrypt(_secret(ctx, "webhook")),
                     "allowed_ips": ["10.0.0.0/8", "192.168.1.0/24"] if rng.random() < 0.4 else [],
-                    "is_active": workflow["status"] == "active",
+                    "is_active": workflow["status"] == models.Workflow.Status.ACTIVE,
                     "request_count": len(calls),
                     "last_request_at": max(calls) if calls else None,
                 },
@@ -461,8 +529,15 @@ def integrations(ctx: SeedContext, staff: list[str]) -> list[dict]:
         name, kind, config = INTEGRATIONS[index % len(INTEGRATIONS)]
         if index >= len(INTEGRATIONS):
             name = f"{name} ({REGIONS[(index // len(INTEGRATIONS) - 1) % len(REGIONS)]})"
-        status = weighted_choice(ctx, {"active": 8, "inactive": 1, "error": 1})
-        used = rng.randrange(0, 5_000) if status != "inactive" else 0
+        status = weighted_choice(
+            ctx,
+            {
+                models.Integration.Status.ACTIVE: 8,
+                models.Integration.Status.INACTIVE: 1,
+                models.Integration.Status.ERROR: 1,
+            },
+        )
+        used = rng.randrange(0, 5_000) if status != models.Integration.Status.INACTIVE else 0
         rows.append(
             stamped(
                 {
@@ -471,7 +546,9 @@ def integrations(ctx: SeedContext, staff: list[str]) -> list[dict]:
                     "type": kind,
                     "config": dict(config),
                     "status": status,
-                    "last_error": ERRORS.get(kind, "Timeout efter 10 s") if status == "error" else None,
+                    "last_error": ERRORS.get(kind, "Timeout efter 10 s")
+                    if status == models.Integration.Status.ERROR
+                    else None,
                     "owner": rng.choice(staff),
                     "usage_count": used,
                     "last_used_at": ctx.now - dt.timedelta(minutes=rng.randrange(1, 5_000)) if used else None,
@@ -506,10 +583,10 @@ def variables(ctx: SeedContext, workflow_rows: list[dict]) -> list[dict]:
     for workflow in workflow_rows:
         region = workflow["name"].rsplit("– ", 1)[-1]
         local = [
-            ("modtager", "string", f"drift+{slug(region)}@rendetalje.dk", False),
-            ("forsinkelse_minutter", "number", rng.choice([0, 5, 15, 60]), False),
-            ("kun_hverdage", "boolean", rng.choice(["true", "false"]), False),
-            ("webhook_token", "string", None, True),
+            ("modtager", models.Variable.Type.STRING, f"drift+{slug(region)}@rendetalje.dk", False),
+            ("forsinkelse_minutter", models.Variable.Type.NUMBER, rng.choice([0, 5, 15, 60]), False),
+            ("kun_hverdage", models.Variable.Type.BOOLEAN, rng.choice(["true", "false"]), False),
+            ("webhook_token", models.Variable.Type.STRING, None, True),
         ]
         for key, kind, value, secret in rng.sample(local, rng.randrange(1, 4)):
             rows.append(
@@ -535,7 +612,7 @@ def metrics(runs: list[dict]) -> list[dict]:
     """Daily figures per workflow and for all (workflow NULL), computed from the finished runs."""
     figures: dict[tuple, list] = defaultdict(list)
     for run in runs:
-        if run["status"] == "running":
+        if run["status"] == models.Execution.Status.RUNNING:
             continue
         day = run["started_at"].date()
         for key in ((day, run["workflow"]), (day, None)):
@@ -546,8 +623,8 @@ def metrics(runs: list[dict]) -> list[dict]:
     ):
         values = {
             "executions": len(day_runs),
-            "successes": sum(run["status"] == "completed" for run in day_runs),
-            "failures": sum(run["status"] == "failed" for run in day_runs),
+            "successes": sum(run["status"] == models.Execution.Status.COMPLETED for run in day_runs),
+            "failures": sum(run["status"] == models.Execution.Status.FAILED for run in day_runs),
             "avg_duration_ms": round(sum(run["duration_ms"] for run in day_runs) / len(day_runs), 1),
         }
         for metric, value in values.items():

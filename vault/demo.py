@@ -19,11 +19,18 @@ from shared.seeding import (
 from vault import models
 
 REPOSITORIES = {
-    "github": ["tekup-billy", "renos-backend", "renos-frontend", "tekup-vault", "tekup-flow", "tekup-crm"],
-    "supabase": ["renos-production"],
-    "render": ["tekup-services"],
-    "copilot": ["tekup-prompts"],
-    "local": ["notes"],
+    models.Source.GITHUB: [
+        "tekup-billy",
+        "renos-backend",
+        "renos-frontend",
+        "tekup-vault",
+        "tekup-flow",
+        "tekup-crm",
+    ],
+    models.Source.SUPABASE: ["renos-production"],
+    models.Source.RENDER: ["tekup-services"],
+    models.Source.COPILOT: ["tekup-prompts"],
+    models.Source.LOCAL: ["notes"],
 }
 TOPICS = [
     ("rengøring", "booking af rengøring med tidsregistrering og pauser"),
@@ -127,7 +134,7 @@ def seed(ctx: SeedContext) -> None:
             "id": stable_id("vault.sync_status", source, repository),
             "source": source,
             "repository": repository,
-            "status": "success",
+            "status": models.SyncStatus.Status.SUCCESS,
             "last_sync_at": ctx.moment(days_back=2),
             "error_message": None,
         }

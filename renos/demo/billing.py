@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 
 from renos import models, pricing
-from renos.models import BookingStatus, InvoiceStatus
+from renos.models import BookingStatus, InvoiceStatus, PaymentMethod
 from shared.money import CENT, to_cents
 from shared.seeding import (
     SeedContext,
@@ -182,12 +182,20 @@ class BillingRows:
     def _paid(self, invoice: dict, sent: dt.datetime, amount: Decimal) -> None:
         """A payment as mark_invoice_paid records it: paid when it covers the total, else partially."""
         rng = self.rng
-        method = weighted_choice(self.ctx, {"bank_transfer": 5, "mobilepay": 4, "card": 1, "cash": 0.2})
+        method = weighted_choice(
+            self.ctx,
+            {
+                PaymentMethod.BANK_TRANSFER: 5,
+                PaymentMethod.MOBILEPAY: 4,
+                PaymentMethod.CARD: 1,
+                PaymentMethod.CASH: 0.2,
+            },
+        )
         reference = {
-            "bank_transfer": f"FIK {rng.randrange(10**14, 10**15)}",
-            "mobilepay": f"MP-{rng.randrange(10**9, 10**10)}",
-            "card": f"NETS-{rng.randrange(10**7, 10**8)}",
-            "cash": None,
+            PaymentMethod.BANK_TRANSFER: f"FIK {rng.randrange(10**14, 10**15)}",
+            PaymentMethod.MOBILEPAY: f"MP-{rng.randrange(10**9, 10**10)}",
+            PaymentMethod.CARD: f"NETS-{rng.randrange(10**7, 10**8)}",
+            PaymentMethod.CASH: None,
         }[method]
         invoice.update(
             status=InvoiceStatus.PAID if amount == invoice["total"] else InvoiceStatus.PARTIALLY_PAID,

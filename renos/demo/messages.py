@@ -220,7 +220,13 @@ class MessageRows:
             lead = rng.choice(with_email)
             score = rng.randrange(40, 100)
             severity = (
-                "critical" if score > 90 else "high" if score > 75 else "medium" if score > 55 else "low"
+                models.EscalationSeverity.CRITICAL
+                if score > 90
+                else models.EscalationSeverity.HIGH
+                if score > 75
+                else models.EscalationSeverity.MEDIUM
+                if score > 55
+                else models.EscalationSeverity.LOW
             )
             at = max(ctx.moment(days_back=300), lead["created_at"])
             resolved = rng.random() < 0.7
@@ -274,10 +280,18 @@ class MessageRows:
                 "day": rng.choice(DAYS),
             }
             at = started
-            turns = [("system", "Du er RenOS, Rendetaljes assistent. Svar kort og venligt på dansk.")]
+            turns = [
+                (
+                    models.ChatMessageRole.SYSTEM,
+                    "Du er RenOS, Rendetaljes assistent. Svar kort og venligt på dansk.",
+                )
+            ]
             for _ in range(rng.randrange(1, 4)):
                 turn = rng.randrange(len(CHAT_OPENERS))
-                turns += [("user", CHAT_OPENERS[turn]), ("assistant", CHAT_REPLIES[turn])]
+                turns += [
+                    (models.ChatMessageRole.USER, CHAT_OPENERS[turn]),
+                    (models.ChatMessageRole.ASSISTANT, CHAT_REPLIES[turn]),
+                ]
             for number, (role, text) in enumerate(turns):
                 messages.append(
                     stamped(

@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from renos import pricing
-from renos.models import CustomerStatus, LeadStatus, QuoteStatus
+from renos.models import CustomerStatus, LeadPriority, LeadStatus, QuoteStatus
 from shared.money import to_cents
 from shared.seeding import (
     slug,
@@ -19,6 +19,7 @@ from .data import (
     CUSTOMER_DOMAIN,
     LEAD_DOMAINS,
     LEAD_SOURCES,
+    TO_BOOK,
     VAT_RATE,
     _uuid,
 )
@@ -72,19 +73,37 @@ class SalesRows:
             if customer is not None:
                 name, email, phone = customer["name"], customer["email"], customer["phone"]
                 address = customer["address"]
-                plan = weighted_choice(ctx, {"book": 7, "quoted": 1, "lost": 1, "contacted": 1})
+                plan = weighted_choice(
+                    ctx, {TO_BOOK: 7, LeadStatus.QUOTED: 1, LeadStatus.LOST: 1, LeadStatus.CONTACTED: 1}
+                )
             else:
                 name = self.faker.name()
                 email = f"{slug(name)}{rng.randrange(1, 99)}@{rng.choice(LEAD_DOMAINS)}"
                 phone = self.faker.phone_number()
                 address = self.faker.address().replace("\n", ", ")
                 plan = weighted_choice(
-                    ctx, {"new": 3, "contacted": 2, "qualified": 2, "quoted": 2, "lost": 2, "spam": 1}
+                    ctx,
+                    {
+                        LeadStatus.NEW: 3,
+                        LeadStatus.CONTACTED: 2,
+                        LeadStatus.QUALIFIED: 2,
+                        LeadStatus.QUOTED: 2,
+                        LeadStatus.LOST: 2,
+                        LeadStatus.SPAM: 1,
+                    },
                 )
             service = rng.choice(self.services)
             square_meters = Decimal(rng.randrange(35, 220))
             score = rng.randrange(5, 100)
-            priority = "urgent" if score > 90 else "high" if score > 70 else "medium" if score > 35 else "low"
+            priority = (
+                LeadPriority.URGENT
+                if score > 90
+                else LeadPriority.HIGH
+                if score > 70
+                else LeadPriority.MEDIUM
+                if score > 35
+                else LeadPriority.LOW
+            )
             source = rng.choice(LEAD_SOURCES)
             lead_id = stable_id("renos.leads", ctx.random_seed, index)
             rows.append(
@@ -105,10 +124,14 @@ class SalesRows:
                             (created + dt.timedelta(days=rng.randrange(3, 30))).date().isoformat()
                             for _ in range(rng.randrange(0, 3))
                         ],
-                        "status": plan,  # "book" is settled once the booking is laid out
+                        "status": plan,  # TO_BOOK is settled once the booking is laid out
                         "email_thread_id": None,
-                        "follow_up_attempts": rng.randrange(0, 3) if plan in ("contacted", "quoted") else 0,
-                        "last_follow_up_date": created + dt.timedelta(days=3) if plan == "quoted" else None,
+                        "follow_up_attempts": rng.randrange(0, 3)
+                        if plan in (LeadStatus.CONTACTED, LeadStatus.QUOTED)
+                        else 0,
+                        "last_follow_up_date": created + dt.timedelta(days=3)
+                        if plan == LeadStatus.QUOTED
+                        else None,
                         "idempotency_key": f"demo:{lead_id}" if source == "website" else None,
                         "company_name": customer["company_name"] if customer else None,
                         "industry": None,
@@ -132,8 +155,8 @@ class SalesRows:
         rng = self.rng
         rows = []
         for lead in leads:
-            if lead["status"] not in ("book", "quoted") and not (
-                lead["status"] == "lost" and rng.random() < 0.6
+            if lead["status"] not in (TO_BOOK, LeadStatus.QUOTED) and not (
+                lead["status"] == LeadStatus.LOST and rng.random() < 0.6
             ):
                 continue
             service = lead["_service"]
@@ -142,7 +165,7 @@ class SalesRows:
             subtotal = pricing.quote_subtotal(rate, hours)
             created = lead["created_at"] + dt.timedelta(hours=rng.randrange(1, 48))
             status = {
-                "book": QuoteStatus.ACCEPTED,
+                TO_BOOK: QuoteStatus.ACCEPTED,
                 LeadStatus.QUOTED: rng.choice([QuoteStatus.DRAFT, QuoteStatus.SENT, QuoteStatus.SENT]),
                 LeadStatus.LOST: rng.choice([QuoteStatus.REJECTED, QuoteStatus.EXPIRED]),
             }[lead["status"]]

@@ -7,7 +7,7 @@ import math
 from collections import defaultdict
 from decimal import Decimal
 
-from renos.models import BookingStatus, CustomerStatus, LeadStatus, TimerStatus
+from renos.models import BookingStatus, CustomerStatus, LeadStatus, PlanFrequency, TimerStatus
 from renos.timekeeping import minutes_between, stopped_timer
 from shared.money import to_cents
 from shared.seeding import (
@@ -19,6 +19,7 @@ from shared.seeding import (
 from .data import (
     BREAK_REASONS,
     TASKS,
+    TO_BOOK,
     _hex,
 )
 
@@ -32,7 +33,7 @@ class WorkRows:
         ctx, rng = self.ctx, self.rng
         bookings, breaks = [], []
         for lead in leads:
-            if lead["status"] != "book":
+            if lead["status"] != TO_BOOK:
                 continue
             quote = lead["_quote"]
             at = self._work_hours(quote["created_at"] + dt.timedelta(days=rng.randrange(2, 21)))
@@ -208,7 +209,7 @@ class WorkRows:
         if self.rng.random() < 0.5:
             # On a break: exactly one open break (the database allows no second one).
             breaks.append(self._break(booking, 0, self.ctx.now - dt.timedelta(minutes=10), None))
-            booking["timer_status"] = "on_break"
+            booking["timer_status"] = TimerStatus.ON_BREAK
 
     def _break(self, booking: dict, number: int, start: dt.datetime, end: dt.datetime | None) -> dict:
         return stamped(
@@ -234,13 +235,19 @@ class WorkRows:
                 by_customer[booking["customer"]].append(booking)
         candidates = [customer for customer in customers if by_customer[customer["id"]]] or customers
         plans, tasks, links = [], [], []
-        frequencies = {"weekly": 4, "biweekly": 4, "monthly": 2, "quarterly": 1, "once": 1}
+        frequencies = {
+            PlanFrequency.WEEKLY: 4,
+            PlanFrequency.BIWEEKLY: 4,
+            PlanFrequency.MONTHLY: 2,
+            PlanFrequency.QUARTERLY: 1,
+            PlanFrequency.ONCE: 1,
+        }
         labels = {
-            "weekly": "Ugentlig",
-            "biweekly": "14-dages",
-            "monthly": "Månedlig",
-            "quarterly": "Kvartalsvis",
-            "once": "Enkeltstående",
+            PlanFrequency.WEEKLY: "Ugentlig",
+            PlanFrequency.BIWEEKLY: "14-dages",
+            PlanFrequency.MONTHLY: "Månedlig",
+            PlanFrequency.QUARTERLY: "Kvartalsvis",
+            PlanFrequency.ONCE: "Enkeltstående",
         }
         for index, customer in enumerate(
             rng.sample(candidates, min(len(candidates), ctx.pick(8, 150, 1_500)))
