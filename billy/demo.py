@@ -13,6 +13,7 @@ import math
 from decimal import Decimal
 
 from billy import models
+from billy.services import rate_limit_window
 from shared import crypto
 from shared.money import CENT
 from shared.seeding import (
@@ -34,7 +35,14 @@ TOOLS = [
     "list_bank_payments",
 ]
 ENDPOINTS = ["/v2/invoices", "/v2/contacts", "/v2/products", "/v2/bankPayments"]
-ROLES = ["admin", "user", "user", "user", "readonly"]
+RATE_LIMIT_WINDOW = dt.timedelta(minutes=1)
+ROLES = [
+    models.OrganizationUser.Role.ADMIN,
+    models.OrganizationUser.Role.USER,
+    models.OrganizationUser.Role.USER,
+    models.OrganizationUser.Role.USER,
+    models.OrganizationUser.Role.READONLY,
+]
 # RFC 2606: a reserved domain, so no demo address can reach anyone.
 DEMO_MAIL_DOMAIN = "billy.example.com"
 
@@ -164,7 +172,8 @@ def _audit_rows(ctx, orgs, users, count):
 
 def _usage_rows(ctx, orgs, days):
     rng = ctx.rng
-    # The `days * 24` UTC hours (billy.services.usage_slot) up to and including the seed's current hour.
+    # The `days * 24` UTC hours (the slots billy.services.track_usage counts calls in) up to and including
+    # the seed's current hour.
     first_slot = ctx.now - dt.timedelta(hours=days * 24 - 1)
     for slot in range(days * 24):
         moment = first_slot + dt.timedelta(hours=slot)
@@ -195,16 +204,17 @@ def _usage_rows(ctx, orgs, days):
 
 
 def _rate_limit_rows(ctx, orgs, count):
+    """One-minute windows going back from the seed's now, aligned as check_rate_limit aligns them."""
     for index in range(count):
         org_id = orgs[index % len(orgs)]
         endpoint = ENDPOINTS[(index // len(orgs)) % len(ENDPOINTS)]
-        start = ctx.now - dt.timedelta(minutes=index)
+        start, end = rate_limit_window(moment=ctx.now - dt.timedelta(minutes=index), window=RATE_LIMIT_WINDOW)
         yield {
             "id": stable_id("billy.rate_limits", org_id, endpoint, start),
             "organization": org_id,
             "endpoint": endpoint,
             "window_start": start,
-            "window_end": start + dt.timedelta(minutes=1),
+            "window_end": end,
             "request_count": ctx.rng.randrange(1, 100),
         }
 

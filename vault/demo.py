@@ -2,12 +2,14 @@
 embedder (no network), and one sync status per (source, repository). `large`: 100,000 documents.
 
 Embeddings are computed from the content, so a document and its embedding always agree; the
-embedding's `content_hash` is the md5 of the content, as the document's generated column is.
+embedding's `content_hash` is `vault.services.content_hash` of the content, as the document's generated
+column is.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 
 from shared.seeding import (
     SeedContext,
@@ -17,13 +19,22 @@ from shared.seeding import (
     truncate_app,
 )
 from vault import models
+from vault.embedders import OfflineEmbedder
+from vault.services import content_hash
 
 REPOSITORIES = {
-    "github": ["tekup-billy", "renos-backend", "renos-frontend", "tekup-vault", "tekup-flow", "tekup-crm"],
-    "supabase": ["renos-production"],
-    "render": ["tekup-services"],
-    "copilot": ["tekup-prompts"],
-    "local": ["notes"],
+    models.Source.GITHUB: [
+        "tekup-billy",
+        "renos-backend",
+        "renos-frontend",
+        "tekup-vault",
+        "tekup-flow",
+        "tekup-crm",
+    ],
+    models.Source.SUPABASE: ["renos-production"],
+    models.Source.RENDER: ["tekup-services"],
+    models.Source.COPILOT: ["tekup-prompts"],
+    models.Source.LOCAL: ["notes"],
 }
 TOPICS = [
     ("rengøring", "booking af rengøring med tidsregistrering og pauser"),
@@ -35,17 +46,7 @@ TOPICS = [
 ]
 EXTENSIONS = ["md", "py", "ts", "sql", "json"]
 CHUNK = 5_000  # documents loaded per round (their embeddings with them)
-
-
-def _embedder():
-    try:
-        from vault.embedders import OfflineEmbedder
-
-        return OfflineEmbedder()
-    except ImportError:  # pragma: no cover - the vault app names its embedder differently
-        from vault import services
-
-        return services.get_embedder()
+EMBED_BATCH = 64  # documents embedded per call of the embedder
 
 
 def _documents(ctx: SeedContext, count: int):
@@ -70,37 +71,28 @@ def _documents(ctx: SeedContext, count: int):
 
 
 def seed(ctx: SeedContext) -> None:
-    count = ctx.pick(50, 2_000, 100_000)
-    embedder = _embedder()
+    _load_documents(ctx, ctx.pick(50, 2_000, 100_000))
+    statuses = [
+        {
+            "id": stable_id("vault.sync_status", source, repository),
+            "source": source,
+            "repository": repository,
+            "status": models.SyncStatus.Status.SUCCESS,
+            "last_sync_at": ctx.moment(days_back=2),
+            "error_message": None,
+        }
+        for source, repos in REPOSITORIES.items()
+        for repository in repos
+    ]
+    load(ctx, models.SyncStatus, statuses, total=len(statuses))
+
+
+def _load_documents(ctx: SeedContext, count: int) -> None:
+    """`count` documents and their embeddings, in chunks so that 100,000 vectors never sit in memory at
+    once."""
+    embedder = OfflineEmbedder()
     embeddings: list[dict] = []
-
-    def documents_with_embeddings():
-        batch = []
-        for document in _documents(ctx, count):
-            batch.append(document)
-            if len(batch) == 64:
-                _embed(batch)
-                yield from batch
-                batch = []
-        if batch:
-            _embed(batch)
-            yield from batch
-
-    def _embed(batch):
-        vectors = embedder.embed([document["content"] for document in batch])
-        for document, vector in zip(batch, vectors, strict=True):
-            embeddings.append(
-                {
-                    "id": stable_id("vault.embeddings", document["id"]),
-                    "document": document["id"],
-                    "embedding": vector,
-                    "model": embedder.model,
-                    "content_hash": hashlib.md5(document["content"].encode()).hexdigest(),
-                }
-            )
-
-    # Documents and embeddings go in chunks so that 100,000 vectors never sit in memory at once.
-    documents = documents_with_embeddings()
+    documents = _embedded(_documents(ctx, count), embedder, embeddings)
     # Rebuilding the HNSW index beats inserting into it only for a big load: a repeat run, whose rows
     # all exist already, keeps the index.
     missing = count - models.Embedding.objects.count()
@@ -122,19 +114,34 @@ def seed(ctx: SeedContext) -> None:
             if not chunk:
                 break
 
-    statuses = [
+
+def _embedded(documents: Iterator[dict], embedder: OfflineEmbedder, embeddings: list[dict]) -> Iterator[dict]:
+    """The documents, unchanged; their embedding rows join `embeddings` 64 documents at a time, before
+    those documents are yielded."""
+    batch = []
+    for document in documents:
+        batch.append(document)
+        if len(batch) == EMBED_BATCH:
+            embeddings.extend(_embedding_rows(batch, embedder))
+            yield from batch
+            batch = []
+    if batch:
+        embeddings.extend(_embedding_rows(batch, embedder))
+        yield from batch
+
+
+def _embedding_rows(batch: list[dict], embedder: OfflineEmbedder) -> list[dict]:
+    vectors = embedder.embed([document["content"] for document in batch])
+    return [
         {
-            "id": stable_id("vault.sync_status", source, repository),
-            "source": source,
-            "repository": repository,
-            "status": "success",
-            "last_sync_at": ctx.moment(days_back=2),
-            "error_message": None,
+            "id": stable_id("vault.embeddings", document["id"]),
+            "document": document["id"],
+            "embedding": vector,
+            "model": embedder.model,
+            "content_hash": content_hash(content=document["content"]),
         }
-        for source, repos in REPOSITORIES.items()
-        for repository in repos
+        for document, vector in zip(batch, vectors, strict=True)
     ]
-    load(ctx, models.SyncStatus, statuses, total=len(statuses))
 
 
 def reset(ctx: SeedContext) -> None:

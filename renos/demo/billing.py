@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 
 from renos import models, pricing
-from renos.models import BookingStatus, InvoiceStatus
+from renos.models import BookingStatus, InvoiceStatus, PaymentMethod
 from shared.money import CENT, to_cents
 from shared.seeding import (
     SeedContext,
@@ -30,8 +30,23 @@ class BillingRows:
     # --- invoices -----------------------------------------------------------------------------------
 
     def invoices(self, bookings: list[dict], customers: list[dict]) -> tuple[list[dict], list[dict]]:
-        ctx, rng = self.ctx, self.rng
-        drafts = []  # (issue moment, booking or None, customer)
+        """Invoices (most completed bookings, and a few fees) with their lines, settled up to the seed's
+        now and numbered."""
+        invoices, lines = [], []
+        for index, (issued, booking, customer) in enumerate(self._invoice_drafts(bookings, customers)):
+            issued = min(issued, self.ctx.now)
+            invoice = self._invoice(index, issued, booking, customer)
+            self._settle(invoice, issued)
+            invoices.append(invoice)
+            lines.extend(invoice["_lines"])
+        _number(invoices)
+        return invoices, lines
+
+    def _invoice_drafts(self, bookings: list[dict], customers: list[dict]) -> list[tuple]:
+        """(issue moment, booking or None, customer): most completed jobs, hours after they ended, and one
+        fee without a booking for every twenty of them."""
+        rng = self.rng
+        drafts = []
         for booking in bookings:
             if booking["status"] == BookingStatus.COMPLETED and booking["customer"] and rng.random() < 0.92:
                 drafts.append(
@@ -42,78 +57,63 @@ class BillingRows:
                     )
                 )
         for _ in range(max(1, len(drafts) // 20)):
-            drafts.append((ctx.moment(days_back=360), None, rng.choice(customers)))
-        invoices, lines = [], []
-        for index, (issued, booking, customer) in enumerate(drafts):
-            issued = min(issued, self.ctx.now)
-            invoice_id = stable_id("renos.invoices", ctx.random_seed, index)
-            items = self._lines(booking)
-            invoice_lines = []
-            for order, (description, quantity, unit_price) in enumerate(items):
-                invoice_lines.append(
-                    stamped(
-                        {
-                            "id": stable_id("renos.invoice_line_items", invoice_id, order),
-                            "invoice": invoice_id,
-                            "description": description,
-                            "quantity": quantity,
-                            "unit_price": unit_price,
-                            "amount": pricing.line_amount(quantity, unit_price),
-                            "sort_order": order,
-                        },
-                        issued,
-                    )
-                )
-            subtotal = pricing.subtotal_of(line["amount"] for line in invoice_lines)
-            vat = pricing.vat_amount(subtotal, VAT_RATE)
-            invoice = stamped(
+            drafts.append((self.ctx.moment(days_back=360), None, rng.choice(customers)))
+        return drafts
+
+    def _invoice(self, index: int, issued: dt.datetime, booking: dict | None, customer: dict) -> dict:
+        """A draft invoice with its lines (`_lines`), totalled by renos.pricing; numbered later."""
+        rng = self.rng
+        invoice_id = stable_id("renos.invoices", self.ctx.random_seed, index)
+        invoice_lines = [
+            stamped(
                 {
-                    "id": invoice_id,
-                    "invoice_number": None,
-                    "booking": booking["id"] if booking else None,
-                    "customer": customer["id"],
-                    "customer_name": customer["name"],
-                    "customer_email": customer["email"],
-                    "customer_address": customer["address"],
-                    "issue_date": issued.date(),
-                    "due_date": issued.date() + dt.timedelta(days=rng.choice([8, 14, 14, 30])),
-                    "status": InvoiceStatus.DRAFT,
-                    "subtotal": subtotal,
-                    "vat_rate": VAT_RATE,
-                    "vat_amount": vat,
-                    "total": subtotal + vat,
-                    "paid_at": None,
-                    "paid_amount": None,
-                    "payment_method": None,
-                    "payment_ref": None,
-                    "billy_invoice_id": None,
-                    "billy_contact_id": None,
-                    "billy_synced_at": None,
-                    "billy_pdf_url": None,
-                    "notes": "Betalingsbetingelser: netto 14 dage." if rng.random() < 0.3 else None,
-                    "internal_notes": None,
-                    "sent_at": None,
-                    "reminder_sent_at": None,
-                    "_lines": invoice_lines,
-                    "_order": index,
+                    "id": stable_id("renos.invoice_line_items", invoice_id, order),
+                    "invoice": invoice_id,
+                    "description": description,
+                    "quantity": quantity,
+                    "unit_price": unit_price,
+                    "amount": pricing.line_amount(quantity, unit_price),
+                    "sort_order": order,
                 },
                 issued,
             )
-            self._settle(invoice, issued)
-            invoices.append(invoice)
-            lines.extend(invoice_lines)
-        # Numbered per year in order of issue, as create_invoice would have handed them out.
-        counters: dict[int, int] = defaultdict(int)
-        for invoice in sorted(invoices, key=lambda row: (row["created_at"], row["_order"])):
-            year = invoice["issue_date"].year
-            counters[year] += 1
-            invoice["invoice_number"] = f"{year}-{counters[year]:04d}"
-            if invoice["sent_at"]:
-                invoice["billy_invoice_id"] = f"demo-{invoice['invoice_number']}"
-                invoice["billy_pdf_url"] = (
-                    f"https://app.billy.dk/demo/invoices/{invoice['invoice_number']}.pdf"
-                )
-        return invoices, lines
+            for order, (description, quantity, unit_price) in enumerate(self._lines(booking))
+        ]
+        subtotal = pricing.subtotal_of(line["amount"] for line in invoice_lines)
+        vat = pricing.vat_amount(subtotal, VAT_RATE)
+        return stamped(
+            {
+                "id": invoice_id,
+                "invoice_number": None,
+                "booking": booking["id"] if booking else None,
+                "customer": customer["id"],
+                "customer_name": customer["name"],
+                "customer_email": customer["email"],
+                "customer_address": customer["address"],
+                "issue_date": issued.date(),
+                "due_date": issued.date() + dt.timedelta(days=rng.choice([8, 14, 14, 30])),
+                "status": InvoiceStatus.DRAFT,
+                "subtotal": subtotal,
+                "vat_rate": VAT_RATE,
+                "vat_amount": vat,
+                "total": subtotal + vat,
+                "paid_at": None,
+                "paid_amount": None,
+                "payment_method": None,
+                "payment_ref": None,
+                "billy_invoice_id": None,
+                "billy_contact_id": None,
+                "billy_synced_at": None,
+                "billy_pdf_url": None,
+                "notes": "Betalingsbetingelser: netto 14 dage." if rng.random() < 0.3 else None,
+                "internal_notes": None,
+                "sent_at": None,
+                "reminder_sent_at": None,
+                "_lines": invoice_lines,
+                "_order": index,
+            },
+            issued,
+        )
 
     def _lines(self, booking: dict | None) -> list[tuple[str, Decimal, Decimal]]:
         rng = self.rng
@@ -182,12 +182,20 @@ class BillingRows:
     def _paid(self, invoice: dict, sent: dt.datetime, amount: Decimal) -> None:
         """A payment as mark_invoice_paid records it: paid when it covers the total, else partially."""
         rng = self.rng
-        method = weighted_choice(self.ctx, {"bank_transfer": 5, "mobilepay": 4, "card": 1, "cash": 0.2})
+        method = weighted_choice(
+            self.ctx,
+            {
+                PaymentMethod.BANK_TRANSFER: 5,
+                PaymentMethod.MOBILEPAY: 4,
+                PaymentMethod.CARD: 1,
+                PaymentMethod.CASH: 0.2,
+            },
+        )
         reference = {
-            "bank_transfer": f"FIK {rng.randrange(10**14, 10**15)}",
-            "mobilepay": f"MP-{rng.randrange(10**9, 10**10)}",
-            "card": f"NETS-{rng.randrange(10**7, 10**8)}",
-            "cash": None,
+            PaymentMethod.BANK_TRANSFER: f"FIK {rng.randrange(10**14, 10**15)}",
+            PaymentMethod.MOBILEPAY: f"MP-{rng.randrange(10**9, 10**10)}",
+            PaymentMethod.CARD: f"NETS-{rng.randrange(10**7, 10**8)}",
+            PaymentMethod.CASH: None,
         }[method]
         invoice.update(
             status=InvoiceStatus.PAID if amount == invoice["total"] else InvoiceStatus.PARTIALLY_PAID,
@@ -196,6 +204,19 @@ class BillingRows:
             payment_method=method,
             payment_ref=reference,
         )
+
+
+def _number(invoices: list[dict]) -> None:
+    """Numbered per year in order of issue, as create_invoice would have handed them out; a sent invoice
+    has its Billy.dk copy under that number."""
+    counters: dict[int, int] = defaultdict(int)
+    for invoice in sorted(invoices, key=lambda row: (row["created_at"], row["_order"])):
+        year = invoice["issue_date"].year
+        counters[year] += 1
+        invoice["invoice_number"] = f"{year}-{counters[year]:04d}"
+        if invoice["sent_at"]:
+            invoice["billy_invoice_id"] = f"demo-{invoice['invoice_number']}"
+            invoice["billy_pdf_url"] = f"https://app.billy.dk/demo/invoices/{invoice['invoice_number']}.pdf"
 
 
 def _without_taken_numbers(invoices: list[dict], lines: list[dict]) -> tuple[list[dict], list[dict]]:

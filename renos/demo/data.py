@@ -16,6 +16,8 @@ CUSTOMER_DOMAIN = "kunde.example.com"
 LEAD_DOMAINS = ["example.net", "example.org"]
 COMPANY_MAIL = "info@rendetalje.dk"
 AI_MODEL = "gemini-2.0-flash"
+# A lead's plan rather than a status: once its booking is laid out it becomes won or booked.
+TO_BOOK = "book"
 
 # name, description, price per hour, usual duration (minutes)
 SERVICES = [

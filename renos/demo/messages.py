@@ -25,6 +25,28 @@ from .data import (
     _uuid,
 )
 
+# Outbound messages are mostly delivered (the list's repeats are the weights).
+OUTBOUND_MESSAGE_STATUSES = [
+    models.EmailMessageStatus.SENT,
+    models.EmailMessageStatus.DELIVERED,
+    models.EmailMessageStatus.DELIVERED,
+]
+OTHER_CHANNELS = [
+    models.ConversationChannel.CHAT,
+    models.ConversationChannel.PHONE,
+    models.ConversationChannel.SMS,
+]
+
+
+def _severity(conflict_score: int) -> str:
+    if conflict_score > 90:
+        return models.EscalationSeverity.CRITICAL
+    if conflict_score > 75:
+        return models.EscalationSeverity.HIGH
+    if conflict_score > 55:
+        return models.EscalationSeverity.MEDIUM
+    return models.EscalationSeverity.LOW
+
 
 class MessageRows:
     """E-mail, conversations, responses, escalations and chats (a mixin of the renos demo builder)."""
@@ -32,6 +54,8 @@ class MessageRows:
     # --- e-mail, conversations, chat ----------------------------------------------------------------
 
     def email(self, customers, leads):
+        """E-mail threads with their messages, and conversations: those of some customers' threads first,
+        then conversations on the other channels."""
         ctx, rng = self.ctx, self.rng
         threads, messages, conversations = [], [], []
         customer_leads = defaultdict(list)
@@ -42,108 +66,127 @@ class MessageRows:
         for index in range(ctx.pick(15, 300, 3_000)):
             customer = rng.choice(customers) if rng.random() < 0.7 or not loose_leads else None
             lead = rng.choice(loose_leads) if customer is None else None
-            who_name = customer["name"] if customer else lead["name"]
-            who_email = customer["email"] if customer else lead["email"]
-            gmail_thread_id = f"demo{stable_id('renos.email_threads', ctx.random_seed, index).hex[:16]}"
-            if lead is not None and lead["email_thread_id"] is None:
-                lead["email_thread_id"] = gmail_thread_id
-            subject = rng.choice(THREAD_SUBJECTS).format(service=rng.choice(self.services)["name"].lower())
-            started = ctx.moment(days_back=360)
-            thread_id = stable_id("renos.email_threads", gmail_thread_id)
-            conversation_id = None
-            if customer is not None and rng.random() < 0.5:
-                conversation_id = stable_id("renos.conversations", gmail_thread_id)
-            count = rng.randrange(1, 6)
-            sent_at = started
-            thread_messages = []
-            for number in range(count):
-                inbound = number % 2 == 0
-                body = (
-                    f"Hej {'Rendetalje' if inbound else _first_name(who_name)},\n\n"
-                    f"{self.faker.paragraph(nb_sentences=rng.randrange(2, 5))}\n\n"
-                    f"Venlig hilsen\n{who_name if inbound else 'Rendetalje'}"
-                )
-                ai = not inbound and rng.random() < 0.4
-                thread_messages.append(
-                    stamped(
-                        {
-                            "id": stable_id("renos.email_messages", gmail_thread_id, number),
-                            "gmail_message_id": f"{gmail_thread_id}-{number:02d}",
-                            "thread": thread_id,
-                            "sender": who_email if inbound else COMPANY_MAIL,
-                            "to": [COMPANY_MAIL] if inbound else [who_email],
-                            "subject": subject if number == 0 else f"Re: {subject}",
-                            "body": body,
-                            "body_preview": body[:120],
-                            "direction": models.EmailDirection.INBOUND
-                            if inbound
-                            else models.EmailDirection.OUTBOUND,
-                            "status": models.EmailMessageStatus.DELIVERED
-                            if inbound
-                            else rng.choice(
-                                [
-                                    models.EmailMessageStatus.SENT,
-                                    models.EmailMessageStatus.DELIVERED,
-                                    models.EmailMessageStatus.DELIVERED,
-                                ]
-                            ),
-                            "is_ai_generated": ai,
-                            "ai_model": AI_MODEL if ai else None,
-                            "sent_at": sent_at,
-                            "conversation": conversation_id,
-                        },
-                        sent_at,
-                    )
-                )
-                sent_at += dt.timedelta(minutes=rng.randrange(10, 60 * 30))
-            last = thread_messages[-1]["sent_at"]
+            thread, thread_messages, conversation = self._thread(index, customer, lead, customer_leads)
             messages.extend(thread_messages)
-            if conversation_id is not None:
-                closed = rng.random() < 0.6
-                conversations.append(
-                    stamped(
-                        {
-                            "id": conversation_id,
-                            "customer": customer["id"],
-                            "lead": (customer_leads[customer["id"]] or [{"id": None}])[0]["id"],
-                            "subject": subject,
-                            "channel": models.ConversationChannel.EMAIL,
-                            "status": models.ConversationStatus.CLOSED
-                            if closed
-                            else models.ConversationStatus.ACTIVE,
-                            "gmail_thread_id": gmail_thread_id,
-                            "closed_at": last + dt.timedelta(hours=2) if closed else None,
-                        },
-                        started,
-                    )
-                )
-            matched = customer is not None
-            threads.append(
+            if conversation is not None:
+                conversations.append(conversation)
+            threads.append(thread)
+        conversations.extend(self._other_conversations(customers))
+        return threads, messages, conversations
+
+    def _thread(self, index, customer, lead, customer_leads) -> tuple[dict, list[dict], dict | None]:
+        """One thread with a customer (matched) or a lead who is none yet, its messages, and for half the
+        customers' threads the conversation they belong to."""
+        ctx, rng = self.ctx, self.rng
+        who = customer or lead
+        gmail_thread_id = f"demo{stable_id('renos.email_threads', ctx.random_seed, index).hex[:16]}"
+        if lead is not None and lead["email_thread_id"] is None:
+            lead["email_thread_id"] = gmail_thread_id
+        subject = rng.choice(THREAD_SUBJECTS).format(service=rng.choice(self.services)["name"].lower())
+        started = ctx.moment(days_back=360)
+        thread = {
+            "id": stable_id("renos.email_threads", gmail_thread_id),
+            "gmail_thread_id": gmail_thread_id,
+            "subject": subject,
+            "conversation": None,
+        }
+        if customer is not None and rng.random() < 0.5:
+            thread["conversation"] = stable_id("renos.conversations", gmail_thread_id)
+        messages = self._thread_messages(thread, who, started)
+        last = messages[-1]["sent_at"]
+        conversation = None
+        if thread["conversation"] is not None:
+            lead_of_customer = (customer_leads[customer["id"]] or [{"id": None}])[0]["id"]
+            conversation = self._email_conversation(thread, customer["id"], lead_of_customer, started, last)
+        matched = customer is not None
+        row = stamped(
+            {
+                "id": thread["id"],
+                "gmail_thread_id": gmail_thread_id,
+                "customer": customer["id"] if customer else None,
+                "subject": subject,
+                "snippet": messages[-1]["body_preview"],
+                "last_message_at": last,
+                "participants": [who["email"], COMPANY_MAIL],
+                "message_count": len(messages),
+                "labels": ["INBOX"] + (["Kunde"] if matched else ["Lead"]),
+                "is_matched": matched,
+                "matched_at": started + dt.timedelta(minutes=1) if matched else None,
+                "matched_by": rng.choice(["email", "ai"]) if matched else None,
+                "confidence": round(rng.uniform(0.8, 1.0), 3) if matched else None,
+            },
+            started,
+        )
+        return row, messages, conversation
+
+    def _thread_messages(self, thread: dict, who: dict, started: dt.datetime) -> list[dict]:
+        """One to five messages, taking turns: the customer or lead writes first, Rendetalje answers (some
+        answers written by the AI)."""
+        rng = self.rng
+        gmail_thread_id, subject = thread["gmail_thread_id"], thread["subject"]
+        sent_at = started
+        messages = []
+        for number in range(rng.randrange(1, 6)):
+            inbound = number % 2 == 0
+            body = (
+                f"Hej {'Rendetalje' if inbound else _first_name(who['name'])},\n\n"
+                f"{self.faker.paragraph(nb_sentences=rng.randrange(2, 5))}\n\n"
+                f"Venlig hilsen\n{who['name'] if inbound else 'Rendetalje'}"
+            )
+            ai = not inbound and rng.random() < 0.4
+            messages.append(
                 stamped(
                     {
-                        "id": thread_id,
-                        "gmail_thread_id": gmail_thread_id,
-                        "customer": customer["id"] if customer else None,
-                        "subject": subject,
-                        "snippet": thread_messages[-1]["body_preview"],
-                        "last_message_at": last,
-                        "participants": [who_email, COMPANY_MAIL],
-                        "message_count": count,
-                        "labels": ["INBOX"] + (["Kunde"] if matched else ["Lead"]),
-                        "is_matched": matched,
-                        "matched_at": started + dt.timedelta(minutes=1) if matched else None,
-                        "matched_by": rng.choice(["email", "ai"]) if matched else None,
-                        "confidence": round(rng.uniform(0.8, 1.0), 3) if matched else None,
+                        "id": stable_id("renos.email_messages", gmail_thread_id, number),
+                        "gmail_message_id": f"{gmail_thread_id}-{number:02d}",
+                        "thread": thread["id"],
+                        "sender": who["email"] if inbound else COMPANY_MAIL,
+                        "to": [COMPANY_MAIL] if inbound else [who["email"]],
+                        "subject": subject if number == 0 else f"Re: {subject}",
+                        "body": body,
+                        "body_preview": body[:120],
+                        "direction": models.EmailDirection.INBOUND
+                        if inbound
+                        else models.EmailDirection.OUTBOUND,
+                        "status": models.EmailMessageStatus.DELIVERED
+                        if inbound
+                        else rng.choice(OUTBOUND_MESSAGE_STATUSES),
+                        "is_ai_generated": ai,
+                        "ai_model": AI_MODEL if ai else None,
+                        "sent_at": sent_at,
+                        "conversation": thread["conversation"],
                     },
-                    started,
+                    sent_at,
                 )
             )
-        # Conversations on other channels (chat, phone, SMS): no Gmail thread.
+            sent_at += dt.timedelta(minutes=rng.randrange(10, 60 * 30))
+        return messages
+
+    def _email_conversation(self, thread: dict, customer_id, lead_id, started, last) -> dict:
+        closed = self.rng.random() < 0.6
+        return stamped(
+            {
+                "id": thread["conversation"],
+                "customer": customer_id,
+                "lead": lead_id,
+                "subject": thread["subject"],
+                "channel": models.ConversationChannel.EMAIL,
+                "status": models.ConversationStatus.CLOSED if closed else models.ConversationStatus.ACTIVE,
+                "gmail_thread_id": thread["gmail_thread_id"],
+                "closed_at": last + dt.timedelta(hours=2) if closed else None,
+            },
+            started,
+        )
+
+    def _other_conversations(self, customers) -> list[dict]:
+        """Conversations on other channels (chat, phone, SMS): no Gmail thread."""
+        ctx, rng = self.ctx, self.rng
+        rows = []
         for index in range(ctx.pick(5, 80, 800)):
             customer = rng.choice(customers)
             started = ctx.moment(days_back=360)
             closed = rng.random() < 0.7
-            conversations.append(
+            rows.append(
                 stamped(
                     {
                         "id": stable_id("renos.conversations", ctx.random_seed, index),
@@ -152,13 +195,7 @@ class MessageRows:
                         "subject": rng.choice(
                             ["Spørgsmål om tid", "Ændring af adresse", "Ros til medarbejder"]
                         ),
-                        "channel": rng.choice(
-                            [
-                                models.ConversationChannel.CHAT,
-                                models.ConversationChannel.PHONE,
-                                models.ConversationChannel.SMS,
-                            ]
-                        ),
+                        "channel": rng.choice(OTHER_CHANNELS),
                         "status": models.ConversationStatus.CLOSED
                         if closed
                         else models.ConversationStatus.ACTIVE,
@@ -168,16 +205,20 @@ class MessageRows:
                     started,
                 )
             )
-        return threads, messages, conversations
+        return rows
 
     def responses_and_escalations(self, leads):
+        return self._responses(leads), self._escalations(leads)
+
+    def _responses(self, leads) -> list[dict]:
+        """The AI's reply to each quoted lead: a draft quote's reply waits for review (or was reviewed), a
+        sent one's went out with it."""
         ctx, rng = self.ctx, self.rng
-        responses = []
+        rows = []
         for lead in leads:
             quote = lead.get("_quote")
             if quote is None:
                 continue
-            # A draft quote's reply waits for review; a sent one's went out with it.
             status = (
                 models.EmailResponseStatus.PENDING
                 if quote["status"] == QuoteStatus.DRAFT
@@ -189,7 +230,7 @@ class MessageRows:
                 )
             created = quote["created_at"] + dt.timedelta(minutes=2)
             sent = status == models.EmailResponseStatus.SENT
-            responses.append(
+            rows.append(
                 stamped(
                     {
                         "id": stable_id("renos.email_responses", quote["id"]),
@@ -214,17 +255,19 @@ class MessageRows:
                     created,
                 )
             )
-        escalations = []
+        return rows
+
+    def _escalations(self, leads) -> list[dict]:
+        """Leads the conflict detector escalated to the owner, most of them resolved."""
+        ctx, rng = self.ctx, self.rng
+        rows = []
         with_email = [lead for lead in leads if lead["email"]]
         for index in range(ctx.pick(3, 40, 400)):
             lead = rng.choice(with_email)
             score = rng.randrange(40, 100)
-            severity = (
-                "critical" if score > 90 else "high" if score > 75 else "medium" if score > 55 else "low"
-            )
             at = max(ctx.moment(days_back=300), lead["created_at"])
             resolved = rng.random() < 0.7
-            escalations.append(
+            rows.append(
                 stamped(
                     {
                         "id": stable_id("renos.escalations", ctx.random_seed, index),
@@ -232,7 +275,7 @@ class MessageRows:
                         "customer_email": lead["email"],
                         "customer_name": lead["name"],
                         "thread_id": lead["email_thread_id"] or f"demo{_hex(ctx)}",
-                        "severity": severity,
+                        "severity": _severity(score),
                         "conflict_score": score,
                         "matched_keywords": rng.sample(ESCALATION_KEYWORDS, rng.randrange(1, 4)),
                         "email_snippet": f"Jeg er {rng.choice(ESCALATION_KEYWORDS[:2])} med rengøringen …",
@@ -245,7 +288,7 @@ class MessageRows:
                     at,
                 )
             )
-        return responses, escalations
+        return rows
 
     def chats(self):
         ctx, rng = self.ctx, self.rng
@@ -274,10 +317,18 @@ class MessageRows:
                 "day": rng.choice(DAYS),
             }
             at = started
-            turns = [("system", "Du er RenOS, Rendetaljes assistent. Svar kort og venligt på dansk.")]
+            turns = [
+                (
+                    models.ChatMessageRole.SYSTEM,
+                    "Du er RenOS, Rendetaljes assistent. Svar kort og venligt på dansk.",
+                )
+            ]
             for _ in range(rng.randrange(1, 4)):
                 turn = rng.randrange(len(CHAT_OPENERS))
-                turns += [("user", CHAT_OPENERS[turn]), ("assistant", CHAT_REPLIES[turn])]
+                turns += [
+                    (models.ChatMessageRole.USER, CHAT_OPENERS[turn]),
+                    (models.ChatMessageRole.ASSISTANT, CHAT_REPLIES[turn]),
+                ]
             for number, (role, text) in enumerate(turns):
                 messages.append(
                     stamped(

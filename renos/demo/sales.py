@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from renos import pricing
-from renos.models import CustomerStatus, LeadStatus, QuoteStatus
+from renos.models import CustomerStatus, LeadPriority, LeadStatus, QuoteStatus
 from shared.money import to_cents
 from shared.seeding import (
     slug,
@@ -19,9 +19,31 @@ from .data import (
     CUSTOMER_DOMAIN,
     LEAD_DOMAINS,
     LEAD_SOURCES,
+    TO_BOOK,
     VAT_RATE,
     _uuid,
 )
+
+# What becomes of a lead (weights): a customer's is mostly booked, a newcomer's anything.
+CUSTOMER_LEAD_PLANS = {TO_BOOK: 7, LeadStatus.QUOTED: 1, LeadStatus.LOST: 1, LeadStatus.CONTACTED: 1}
+NEW_LEAD_PLANS = {
+    LeadStatus.NEW: 3,
+    LeadStatus.CONTACTED: 2,
+    LeadStatus.QUALIFIED: 2,
+    LeadStatus.QUOTED: 2,
+    LeadStatus.LOST: 2,
+    LeadStatus.SPAM: 1,
+}
+
+
+def _priority(score: int) -> str:
+    if score > 90:
+        return LeadPriority.URGENT
+    if score > 70:
+        return LeadPriority.HIGH
+    if score > 35:
+        return LeadPriority.MEDIUM
+    return LeadPriority.LOW
 
 
 class SalesRows:
@@ -64,76 +86,81 @@ class SalesRows:
         return rows
 
     def leads(self, customers: list[dict]) -> list[dict]:
+        """Leads of the demo year: customers asking again (most of them booked), and people who are no
+        customer yet."""
+        return [self._lead(index, customers) for index in range(self.ctx.pick(30, 700, 8_000))]
+
+    def _lead(self, index: int, customers: list[dict]) -> dict:
         ctx, rng = self.ctx, self.rng
-        rows = []
-        for index in range(ctx.pick(30, 700, 8_000)):
-            customer = rng.choice(customers) if rng.random() < 0.6 else None
-            created = ctx.moment(days_back=365)
-            if customer is not None:
-                name, email, phone = customer["name"], customer["email"], customer["phone"]
-                address = customer["address"]
-                plan = weighted_choice(ctx, {"book": 7, "quoted": 1, "lost": 1, "contacted": 1})
-            else:
-                name = self.faker.name()
-                email = f"{slug(name)}{rng.randrange(1, 99)}@{rng.choice(LEAD_DOMAINS)}"
-                phone = self.faker.phone_number()
-                address = self.faker.address().replace("\n", ", ")
-                plan = weighted_choice(
-                    ctx, {"new": 3, "contacted": 2, "qualified": 2, "quoted": 2, "lost": 2, "spam": 1}
-                )
-            service = rng.choice(self.services)
-            square_meters = Decimal(rng.randrange(35, 220))
-            score = rng.randrange(5, 100)
-            priority = "urgent" if score > 90 else "high" if score > 70 else "medium" if score > 35 else "low"
-            source = rng.choice(LEAD_SOURCES)
-            lead_id = stable_id("renos.leads", ctx.random_seed, index)
-            rows.append(
-                stamped(
-                    {
-                        "id": lead_id,
-                        "session_id": _uuid(ctx) if source == "website" else None,
-                        "customer": customer["id"] if customer else None,
-                        "source": source,
-                        "name": name,
-                        "email": email,
-                        "phone": phone,
-                        "address": address,
-                        "square_meters": square_meters,
-                        "rooms": max(1, int(square_meters) // 30),
-                        "task_type": service["name"].lower(),
-                        "preferred_dates": [
-                            (created + dt.timedelta(days=rng.randrange(3, 30))).date().isoformat()
-                            for _ in range(rng.randrange(0, 3))
-                        ],
-                        "status": plan,  # "book" is settled once the booking is laid out
-                        "email_thread_id": None,
-                        "follow_up_attempts": rng.randrange(0, 3) if plan in ("contacted", "quoted") else 0,
-                        "last_follow_up_date": created + dt.timedelta(days=3) if plan == "quoted" else None,
-                        "idempotency_key": f"demo:{lead_id}" if source == "website" else None,
-                        "company_name": customer["company_name"] if customer else None,
-                        "industry": None,
-                        "estimated_size": f"{square_meters} m²",
-                        "estimated_value": to_cents(service["price"] * Decimal(service["duration"]) / 60),
-                        "enrichment_data": None,
-                        "last_enriched": None,
-                        "score": score,
-                        "priority": priority,
-                        "last_scored": created + dt.timedelta(minutes=5),
-                        "score_metadata": {"model": "renos-scoring-v2", "signals": ["kvm", "kilde"]},
-                        "_service": service,
-                        "_customer": customer,
-                    },
-                    created,
-                )
-            )
-        return rows
+        customer = rng.choice(customers) if rng.random() < 0.6 else None
+        created = ctx.moment(days_back=365)
+        who, plan = self._lead_contact(customer)
+        service = rng.choice(self.services)
+        square_meters = Decimal(rng.randrange(35, 220))
+        score = rng.randrange(5, 100)
+        source = rng.choice(LEAD_SOURCES)
+        lead_id = stable_id("renos.leads", ctx.random_seed, index)
+        return stamped(
+            {
+                "id": lead_id,
+                "session_id": _uuid(ctx) if source == "website" else None,
+                "customer": customer["id"] if customer else None,
+                "source": source,
+                "name": who["name"],
+                "email": who["email"],
+                "phone": who["phone"],
+                "address": who["address"],
+                "square_meters": square_meters,
+                "rooms": max(1, int(square_meters) // 30),
+                "task_type": service["name"].lower(),
+                "preferred_dates": [
+                    (created + dt.timedelta(days=rng.randrange(3, 30))).date().isoformat()
+                    for _ in range(rng.randrange(0, 3))
+                ],
+                "status": plan,  # TO_BOOK is settled once the booking is laid out
+                "email_thread_id": None,
+                "follow_up_attempts": rng.randrange(0, 3)
+                if plan in (LeadStatus.CONTACTED, LeadStatus.QUOTED)
+                else 0,
+                "last_follow_up_date": created + dt.timedelta(days=3) if plan == LeadStatus.QUOTED else None,
+                "idempotency_key": f"demo:{lead_id}" if source == "website" else None,
+                "company_name": customer["company_name"] if customer else None,
+                "industry": None,
+                "estimated_size": f"{square_meters} m²",
+                "estimated_value": to_cents(service["price"] * Decimal(service["duration"]) / 60),
+                "enrichment_data": None,
+                "last_enriched": None,
+                "score": score,
+                "priority": _priority(score),
+                "last_scored": created + dt.timedelta(minutes=5),
+                "score_metadata": {"model": "renos-scoring-v2", "signals": ["kvm", "kilde"]},
+                "_service": service,
+                "_customer": customer,
+            },
+            created,
+        )
+
+    def _lead_contact(self, customer: dict | None) -> tuple[dict, str]:
+        """Who asks (the customer, or someone new on a reserved domain) and what becomes of the lead."""
+        ctx, rng = self.ctx, self.rng
+        if customer is not None:
+            who = {key: customer[key] for key in ("name", "email", "phone", "address")}
+            return who, weighted_choice(ctx, CUSTOMER_LEAD_PLANS)
+        name = self.faker.name()
+        who = {
+            "name": name,
+            "email": f"{slug(name)}{rng.randrange(1, 99)}@{rng.choice(LEAD_DOMAINS)}",
+            "phone": self.faker.phone_number(),
+            "address": self.faker.address().replace("\n", ", "),
+        }
+        return who, weighted_choice(ctx, NEW_LEAD_PLANS)
 
     def quotes(self, leads: list[dict]) -> list[dict]:
         rng = self.rng
         rows = []
         for lead in leads:
-            if lead["status"] not in ("book", "quoted") and not (
-                lead["status"] == "lost" and rng.random() < 0.6
+            if lead["status"] not in (TO_BOOK, LeadStatus.QUOTED) and not (
+                lead["status"] == LeadStatus.LOST and rng.random() < 0.6
             ):
                 continue
             service = lead["_service"]
@@ -142,7 +169,7 @@ class SalesRows:
             subtotal = pricing.quote_subtotal(rate, hours)
             created = lead["created_at"] + dt.timedelta(hours=rng.randrange(1, 48))
             status = {
-                "book": QuoteStatus.ACCEPTED,
+                TO_BOOK: QuoteStatus.ACCEPTED,
                 LeadStatus.QUOTED: rng.choice([QuoteStatus.DRAFT, QuoteStatus.SENT, QuoteStatus.SENT]),
                 LeadStatus.LOST: rng.choice([QuoteStatus.REJECTED, QuoteStatus.EXPIRED]),
             }[lead["status"]]

@@ -7,7 +7,7 @@ import math
 from collections import defaultdict
 from decimal import Decimal
 
-from renos.models import BookingStatus, CustomerStatus, LeadStatus, TimerStatus
+from renos.models import BookingStatus, CustomerStatus, LeadStatus, PlanFrequency, TimerStatus
 from renos.timekeeping import minutes_between, stopped_timer
 from shared.money import to_cents
 from shared.seeding import (
@@ -19,8 +19,24 @@ from shared.seeding import (
 from .data import (
     BREAK_REASONS,
     TASKS,
+    TO_BOOK,
     _hex,
 )
+
+PLAN_FREQUENCIES = {  # weights
+    PlanFrequency.WEEKLY: 4,
+    PlanFrequency.BIWEEKLY: 4,
+    PlanFrequency.MONTHLY: 2,
+    PlanFrequency.QUARTERLY: 1,
+    PlanFrequency.ONCE: 1,
+}
+FREQUENCY_LABELS = {
+    PlanFrequency.WEEKLY: "Ugentlig",
+    PlanFrequency.BIWEEKLY: "14-dages",
+    PlanFrequency.MONTHLY: "Månedlig",
+    PlanFrequency.QUARTERLY: "Kvartalsvis",
+    PlanFrequency.ONCE: "Enkeltstående",
+}
 
 
 class WorkRows:
@@ -29,10 +45,20 @@ class WorkRows:
     # --- bookings, their timer and breaks -----------------------------------------------------------
 
     def bookings(self, leads: list[dict], customers: list[dict]) -> tuple[list[dict], list[dict]]:
-        ctx, rng = self.ctx, self.rng
-        bookings, breaks = [], []
+        """The bookings (of the leads to book, customers' past jobs, the next two weeks) and their breaks."""
+        breaks: list[dict] = []
+        bookings = self._lead_bookings(leads, breaks)
+        bookings += self._past_bookings(customers, breaks)
+        bookings += self._upcoming_bookings(customers, breaks)
+        self._start_todays_jobs(bookings, breaks)
+        return bookings, breaks
+
+    def _lead_bookings(self, leads: list[dict], breaks: list[dict]) -> list[dict]:
+        """A booking for each lead to book, days after its quote; the lead is won once the job is done."""
+        rng = self.rng
+        bookings = []
         for lead in leads:
-            if lead["status"] != "book":
+            if lead["status"] != TO_BOOK:
                 continue
             quote = lead["_quote"]
             at = self._work_hours(quote["created_at"] + dt.timedelta(days=rng.randrange(2, 21)))
@@ -50,10 +76,16 @@ class WorkRows:
             lead["status"] = (
                 LeadStatus.WON if booking["status"] == BookingStatus.COMPLETED else LeadStatus.BOOKED
             )
+        return bookings
+
+    def _past_bookings(self, customers: list[dict], breaks: list[dict]) -> list[dict]:
+        """Customers' jobs of the demo year (up to 30 days ahead)."""
+        ctx, rng = self.ctx, self.rng
+        bookings = []
         for index in range(ctx.pick(30, 1_100, 12_000)):
             customer = rng.choice(customers)
             service = rng.choice(self.services)
-            at = self._work_hours(self.ctx.now - dt.timedelta(days=rng.random() * 395 - 30))
+            at = self._work_hours(ctx.now - dt.timedelta(days=rng.random() * 395 - 30))
             bookings.append(
                 self._booking(
                     key=("customer", ctx.random_seed, index),
@@ -66,7 +98,12 @@ class WorkRows:
                     breaks=breaks,
                 )
             )
-        # Today and the next two weeks are busy: the calendar staff open first.
+        return bookings
+
+    def _upcoming_bookings(self, customers: list[dict], breaks: list[dict]) -> list[dict]:
+        """Today and the next two weeks are busy: the calendar staff open first."""
+        ctx, rng = self.ctx, self.rng
+        bookings = []
         for index in range(ctx.pick(24, 150, 1_500)):
             customer = rng.choice(customers)
             service = rng.choice(self.services)
@@ -83,8 +120,11 @@ class WorkRows:
                     breaks=breaks,
                 )
             )
-        # Jobs that began too recently to be finished are under way (the timer runs or is on a break),
-        # and so are a few that were due later: nothing is still "scheduled" in the past.
+        return bookings
+
+    def _start_todays_jobs(self, bookings: list[dict], breaks: list[dict]) -> None:
+        """Jobs that began too recently to be finished are under way (the timer runs or is on a break),
+        and so are a few that were due later: nothing is still "scheduled" in the past."""
         for booking in bookings:
             if booking.pop("_started"):
                 self._under_way(booking, breaks)
@@ -94,7 +134,6 @@ class WorkRows:
                 and booking["lead"] is None
             ):
                 self._under_way(booking, breaks)
-        return bookings, breaks
 
     def _work_hours(self, moment: dt.datetime) -> dt.datetime:
         """The moment moved to a working hour (07:00-15:00 UTC) on its day, on the quarter hour."""
@@ -208,7 +247,7 @@ class WorkRows:
         if self.rng.random() < 0.5:
             # On a break: exactly one open break (the database allows no second one).
             breaks.append(self._break(booking, 0, self.ctx.now - dt.timedelta(minutes=10), None))
-            booking["timer_status"] = "on_break"
+            booking["timer_status"] = TimerStatus.ON_BREAK
 
     def _break(self, booking: dict, number: int, start: dt.datetime, end: dt.datetime | None) -> dict:
         return stamped(
@@ -227,6 +266,7 @@ class WorkRows:
     # --- cleaning plans -----------------------------------------------------------------------------
 
     def plans(self, customers: list[dict], bookings: list[dict]) -> tuple[list[dict], list[dict], list[dict]]:
+        """Cleaning plans of customers with bookings, their tasks, and the plans' bookings."""
         ctx, rng = self.ctx, self.rng
         by_customer = defaultdict(list)
         for booking in bookings:
@@ -234,83 +274,91 @@ class WorkRows:
                 by_customer[booking["customer"]].append(booking)
         candidates = [customer for customer in customers if by_customer[customer["id"]]] or customers
         plans, tasks, links = [], [], []
-        frequencies = {"weekly": 4, "biweekly": 4, "monthly": 2, "quarterly": 1, "once": 1}
-        labels = {
-            "weekly": "Ugentlig",
-            "biweekly": "14-dages",
-            "monthly": "Månedlig",
-            "quarterly": "Kvartalsvis",
-            "once": "Enkeltstående",
-        }
         for index, customer in enumerate(
             rng.sample(candidates, min(len(candidates), ctx.pick(8, 150, 1_500)))
         ):
-            service = rng.choice(self.services[:2] + self.services[4:])
-            frequency = weighted_choice(ctx, frequencies)
-            square_meters = Decimal(rng.randrange(40, 250))
-            duration = max(60, int(square_meters) * 2 // 15 * 15)
-            plan_id = stable_id("renos.cleaning_plans", ctx.random_seed, index)
-            plan = stamped(
-                {
-                    "id": plan_id,
-                    "customer": customer["id"],
-                    "name": f"{labels[frequency]} {service['name'].lower()} – {customer['name']}",
-                    "description": f"{service['description']} {square_meters} m².",
-                    "service_type": service["name"].lower(),
-                    "frequency": frequency,
-                    "is_template": index < 2,
-                    "is_active": customer["status"] == CustomerStatus.ACTIVE,
-                    "estimated_duration": duration,
-                    "estimated_price": to_cents(service["price"] * duration / 60),
-                    "square_meters": square_meters,
-                    "address": customer["address"],
-                    "notes": None,
-                },
-                customer["created_at"] + dt.timedelta(days=rng.randrange(1, 60)),
-            )
+            plan, service = self._plan(index, customer)
             plans.append(plan)
-            plan_tasks = []
-            for order, (name, category, minutes) in enumerate(rng.sample(TASKS, rng.randrange(3, 8))):
-                plan_tasks.append(
-                    stamped(
-                        {
-                            "id": stable_id("renos.cleaning_tasks", plan_id, order),
-                            "plan": plan_id,
-                            "name": name,
-                            "description": None,
-                            "category": category,
-                            "estimated_time": minutes,
-                            "is_required": rng.random() < 0.8,
-                            "is_completed": False,
-                            "sort_order": order,
-                            "price_per_task": to_cents(service["price"] * minutes / 60)
-                            if rng.random() < 0.3
-                            else None,
-                        },
-                        plan["created_at"],
-                    )
-                )
+            plan_tasks = self._plan_tasks(plan, service)
             tasks.extend(plan_tasks)
-            for booking in by_customer[customer["id"]][: rng.randrange(1, 7)]:
-                if booking.get("_plan"):
-                    continue
-                booking["_plan"] = plan_id
-                done = booking["status"] == BookingStatus.COMPLETED
-                links.append(
-                    stamped(
-                        {
-                            "id": stable_id("renos.cleaning_plan_bookings", booking["id"]),
-                            "plan": plan_id,
-                            "booking": booking["id"],
-                            "completed_tasks": [
-                                str(task["id"])
-                                for task in plan_tasks
-                                if done and (task["is_required"] or rng.random() < 0.5)
-                            ],
-                            "actual_duration": booking["actual_duration"],
-                            "notes": None,
-                        },
-                        booking["created_at"],
-                    )
-                )
+            links.extend(self._plan_bookings(plan, plan_tasks, by_customer[customer["id"]]))
         return plans, tasks, links
+
+    def _plan(self, index: int, customer: dict) -> tuple[dict, dict]:
+        """A plan of one of the services for the customer's home, priced at the service's hourly rate."""
+        rng = self.rng
+        service = rng.choice(self.services[:2] + self.services[4:])
+        frequency = weighted_choice(self.ctx, PLAN_FREQUENCIES)
+        square_meters = Decimal(rng.randrange(40, 250))
+        duration = max(60, int(square_meters) * 2 // 15 * 15)
+        plan = stamped(
+            {
+                "id": stable_id("renos.cleaning_plans", self.ctx.random_seed, index),
+                "customer": customer["id"],
+                "name": f"{FREQUENCY_LABELS[frequency]} {service['name'].lower()} – {customer['name']}",
+                "description": f"{service['description']} {square_meters} m².",
+                "service_type": service["name"].lower(),
+                "frequency": frequency,
+                "is_template": index < 2,
+                "is_active": customer["status"] == CustomerStatus.ACTIVE,
+                "estimated_duration": duration,
+                "estimated_price": to_cents(service["price"] * duration / 60),
+                "square_meters": square_meters,
+                "address": customer["address"],
+                "notes": None,
+            },
+            customer["created_at"] + dt.timedelta(days=rng.randrange(1, 60)),
+        )
+        return plan, service
+
+    def _plan_tasks(self, plan: dict, service: dict) -> list[dict]:
+        rng = self.rng
+        return [
+            stamped(
+                {
+                    "id": stable_id("renos.cleaning_tasks", plan["id"], order),
+                    "plan": plan["id"],
+                    "name": name,
+                    "description": None,
+                    "category": category,
+                    "estimated_time": minutes,
+                    "is_required": rng.random() < 0.8,
+                    "is_completed": False,
+                    "sort_order": order,
+                    "price_per_task": to_cents(service["price"] * minutes / 60)
+                    if rng.random() < 0.3
+                    else None,
+                },
+                plan["created_at"],
+            )
+            for order, (name, category, minutes) in enumerate(rng.sample(TASKS, rng.randrange(3, 8)))
+        ]
+
+    def _plan_bookings(self, plan: dict, plan_tasks: list[dict], customer_bookings: list[dict]) -> list[dict]:
+        """Up to six of the customer's bookings carried the plan out (a booking belongs to one plan); a
+        completed one did the required tasks and some others."""
+        rng = self.rng
+        links = []
+        for booking in customer_bookings[: rng.randrange(1, 7)]:
+            if booking.get("_plan"):
+                continue
+            booking["_plan"] = plan["id"]
+            done = booking["status"] == BookingStatus.COMPLETED
+            links.append(
+                stamped(
+                    {
+                        "id": stable_id("renos.cleaning_plan_bookings", booking["id"]),
+                        "plan": plan["id"],
+                        "booking": booking["id"],
+                        "completed_tasks": [
+                            str(task["id"])
+                            for task in plan_tasks
+                            if done and (task["is_required"] or rng.random() < 0.5)
+                        ],
+                        "actual_duration": booking["actual_duration"],
+                        "notes": None,
+                    },
+                    booking["created_at"],
+                )
+            )
+        return links
