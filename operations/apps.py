@@ -34,8 +34,20 @@ def ensure_embedded_readonly_role(using="default", **kwargs):
         "EMBEDDED_DATA_DIR"
     ):
         return
-    statements = roles.readonly_sql(schemas=app_schemas(), database=connection.settings_dict["NAME"])
-    with connection.cursor() as cursor:
+    from tekupdb.db.embedded import cluster_lock
+
+    # The role and its settings belong to the whole cluster: written once, by one process at a time
+    # (several may migrate databases of one cluster at once, as a parallel test run does), and never
+    # again by later migrates, which may run inside a transaction (a test's) that would hold the
+    # role's row until it ends. The grants are per database.
+    with cluster_lock(connection.settings_dict["EMBEDDED_DATA_DIR"], "roles"), connection.cursor() as cursor:
+        exists, configured = roles.readonly_role_state(cursor)
+        statements = roles.readonly_sql(
+            schemas=app_schemas(),
+            database=connection.settings_dict["NAME"],
+            create=not exists,
+            role_settings=not configured,
+        )
         raw = cursor.connection  # psycopg Composables render against the psycopg connection
         for statement in statements:
             cursor.execute(statement.as_string(raw))

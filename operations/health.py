@@ -427,16 +427,40 @@ def _backup_permissions(conn) -> CheckResult | None:
 
 # Lag of a standby: when everything it has received is replayed and its WAL receiver is streaming, it is
 # caught up (an idle primary sends no new WAL, so the last replayed transaction's timestamp grows old
-# without any lag); otherwise the age of the last replayed transaction. Bytes behind come from the
-# primary's current LSN.
+# without any lag). Otherwise see `_replay_lag`. Bytes behind come from the primary's current LSN.
 _REPLICA_SQL = """
 SELECT pg_is_in_recovery(),
        pg_last_wal_replay_lsn()::text,
+       pg_last_wal_receive_lsn()::text,
        pg_last_wal_receive_lsn() IS NOT NULL
          AND pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn()
          AND EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming'),
        EXTRACT(epoch FROM clock_timestamp() - pg_last_xact_replay_timestamp())::float8
 """
+
+
+# How long a standby that is still replaying gets to reach what it had received: one that keeps up with
+# a busy primary does within milliseconds.
+_CATCH_UP_WINDOW = 0.5
+
+
+def _replay_lag(conn, receive_lsn: str | None, replay_age: float) -> float:
+    """The lag of a standby that has not replayed everything it received.
+
+    WAL arrives without commits too (vacuum, checkpoints, hint bits, other databases of the cluster), and
+    the last replayed transaction's age measures nothing then: a standby that keeps up with such a
+    stream would show the age of the last commit. So it is watched for up to `_CATCH_UP_WINDOW`: if it
+    replays what it had received, its lag is the time that took; if not, it is behind, by the age of the
+    last transaction it replayed (the usual measure)."""
+    if receive_lsn is None:  # not streaming (e.g. restoring from an archive): nothing to catch up with
+        return max(0.0, replay_age)
+    started = time.monotonic()
+    while (waited := time.monotonic() - started) < _CATCH_UP_WINDOW:
+        (reached,) = conn.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", [receive_lsn]).fetchone()
+        if reached:
+            return waited
+        time.sleep(0.01)
+    return max(0.0, replay_age)
 
 
 def replica_check(primary=None) -> CheckResult:
@@ -457,12 +481,12 @@ def replica_check(primary=None) -> CheckResult:
             "replica", False, None, f"unreachable ({_first_line(exc)}): reads go to the primary meanwhile"
         )
     with conn:
-        in_recovery, replay_lsn, caught_up, replay_age = conn.execute(_REPLICA_SQL).fetchone()
-    if not in_recovery:
-        return CheckResult(
-            "replica", False, None, "the replica is not a standby (not in recovery): is it the primary?"
-        )
-    lag = 0.0 if caught_up or replay_age is None else max(0.0, replay_age)
+        in_recovery, replay_lsn, receive_lsn, caught_up, replay_age = conn.execute(_REPLICA_SQL).fetchone()
+        if not in_recovery:
+            return CheckResult(
+                "replica", False, None, "the replica is not a standby (not in recovery): is it the primary?"
+            )
+        lag = 0.0 if caught_up or replay_age is None else _replay_lag(conn, receive_lsn, replay_age)
     behind = ""
     if primary is not None and replay_lsn:
         (diff,) = primary.execute("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), %s)", [replay_lsn]).fetchone()

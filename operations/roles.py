@@ -140,20 +140,46 @@ def _statements(schema: str, role: str, database: str, *, create: bool) -> list[
     return statements
 
 
-def readonly_sql(*, schemas: list[str], database: str, create: bool = True) -> list[sql.Composable]:
-    """The statements that create (when missing) and grant the read-only role over `schemas`."""
+# Whether the read-only role exists, and whether it has READONLY_SETTINGS (as ALTER ROLE stores them).
+_READONLY_ROLE_STATE_SQL = """
+SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = %(role)s),
+       EXISTS (SELECT FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole
+                WHERE r.rolname = %(role)s AND s.setdatabase = 0 AND s.setconfig @> %(settings)s::text[])
+"""
+
+
+def readonly_role_state(cursor) -> tuple[bool, bool]:
+    """(exists, configured) of the read-only role: what `readonly_sql(create=, role_settings=)` may skip."""
+    settings_text = [
+        "default_transaction_read_only=on",
+        f"statement_timeout={READONLY_STATEMENT_TIMEOUT}",
+    ]
+    cursor.execute(_READONLY_ROLE_STATE_SQL, {"role": readonly_role_name(), "settings": settings_text})
+    exists, configured = cursor.fetchone()
+    return exists, configured
+
+
+def readonly_sql(
+    *, schemas: list[str], database: str, create: bool = True, role_settings: bool = True
+) -> list[sql.Composable]:
+    """The statements that create (when missing) and grant the read-only role over `schemas`.
+
+    `create` and `role_settings` False leave out what the whole cluster shares (the role, its
+    settings), which every database's migrate would otherwise write again (see readonly_role_state)."""
     role = readonly_role_name()
     r = sql.Identifier(role)
     statements: list[sql.Composable] = [_create_role(role)] if create else []
-    statements += [
-        # Role settings apply at every login; a session may SET them back, which the SQL tool prevents
-        # by running each query in its own READ ONLY transaction on a connection it does not reuse.
-        sql.SQL("ALTER ROLE {} SET default_transaction_read_only = on").format(r),
-        sql.SQL("ALTER ROLE {} SET statement_timeout = {}").format(
-            r, sql.Literal(READONLY_STATEMENT_TIMEOUT)
-        ),
-        sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(database), r),
-    ]
+    if role_settings:
+        statements += [
+            # Role settings apply at every login; a session may SET them back, which the SQL tool
+            # prevents by running each query in its own READ ONLY transaction on a connection it does
+            # not reuse.
+            sql.SQL("ALTER ROLE {} SET default_transaction_read_only = on").format(r),
+            sql.SQL("ALTER ROLE {} SET statement_timeout = {}").format(
+                r, sql.Literal(READONLY_STATEMENT_TIMEOUT)
+            ),
+        ]
+    statements.append(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(database), r))
     for schema in schemas:
         s = sql.Identifier(schema)
         statements += [

@@ -177,6 +177,18 @@ def ensure_running(data_dir: str | Path, database: str = DEFAULT_DATABASE) -> Em
         return server
 
 
+@contextlib.contextmanager
+def cluster_lock(data_dir: str | Path, purpose: str):
+    """Held by one process at a time per data directory and purpose: changes to what the cluster's
+    databases share (roles) must not run concurrently, or PostgreSQL refuses the second ("tuple
+    concurrently updated"); advisory locks cannot help, they are per database."""
+    import fasteners
+
+    data_dir = Path(data_dir).expanduser().resolve()
+    with fasteners.InterProcessLock(str(data_dir.parent / f".{data_dir.name}.{purpose}.lock")):
+        yield
+
+
 def _start(data_dir: Path) -> EmbeddedServer:
     pgserver = _pgserver()
     import fasteners

@@ -74,6 +74,61 @@ def _run(command: list[str], *, user: str | None, what: str) -> None:
         raise RuntimeError(f"{what} failed ({result.returncode}): {result.stderr.strip() or result.stdout}")
 
 
+SLOT_PREFIX = "tekup_test_replica_"
+
+
+def _primary(primary_settings: dict) -> psycopg.Connection:
+    return psycopg.connect(
+        host=primary_settings["HOST"], port=primary_settings["PORT"], user="postgres",
+        dbname=primary_settings["NAME"], autocommit=True,
+    )  # fmt: skip
+
+
+def _reserve_slot(primary_settings: dict) -> str:
+    """A physical replication slot that holds the primary's WAL from now on, for the base backup's stream
+    and then the replica (`--write-recovery-conf` names it): other test workers write to the same
+    cluster, and without a slot a checkpoint may recycle a segment before the replica has it. Slots
+    left by a run that was killed (their process is gone) are dropped first: they would hold WAL forever."""
+    slot = f"{SLOT_PREFIX}{os.getpid()}"
+    with _primary(primary_settings) as conn:
+        stale = conn.execute(
+            "SELECT slot_name FROM pg_replication_slots WHERE slot_name LIKE %s AND NOT active",
+            [SLOT_PREFIX + "%"],
+        ).fetchall()
+        for (name,) in stale:
+            if not _process_alive(int(name.removeprefix(SLOT_PREFIX))):
+                conn.execute("SELECT pg_drop_replication_slot(%s)", [name])
+        conn.execute("SELECT pg_create_physical_replication_slot(%s, true)", [slot])
+    return slot
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _release_slot(primary_settings: dict) -> None:
+    """Drop this process's slot, once the stopped replica's WAL sender has let go of it."""
+    slot = f"{SLOT_PREFIX}{os.getpid()}"
+    deadline = time.monotonic() + REPLAY_TIMEOUT
+    with _primary(primary_settings) as conn:
+        while True:
+            row = conn.execute(
+                "SELECT active FROM pg_replication_slots WHERE slot_name = %s", [slot]
+            ).fetchone()
+            if row is None:
+                return
+            if not row[0] or time.monotonic() > deadline:
+                conn.execute("SELECT pg_drop_replication_slot(%s)", [slot])
+                return
+            time.sleep(0.02)  # polling interval, not a wait for an outcome
+
+
 def _make_replica(primary_settings: dict, base: Path) -> Replica:
     data_dir = Path(primary_settings.get("EMBEDDED_DATA_DIR") or "")
     if not primary_settings.get("EMBEDDED_DATA_DIR"):
@@ -94,13 +149,15 @@ def _make_replica(primary_settings: dict, base: Path) -> Replica:
     socket_dir.mkdir()
     if user is not None:
         os.chown(socket_dir, entry.pw_uid, entry.pw_gid)
+    # The port only names the socket file in the replica's own socket directory (no TCP).
     port = int(primary_settings["PORT"]) + 1
+    slot = _reserve_slot(primary_settings)
     _run(
         [
             str(programs / "pg_basebackup"),
             "--host", primary_settings["HOST"], "--port", str(primary_settings["PORT"]),
             "--username", "postgres", "--pgdata", str(replica_dir), "--write-recovery-conf",
-            "--wal-method=stream", "--checkpoint=fast", "--no-sync",
+            "--wal-method=stream", f"--slot={slot}", "--checkpoint=fast", "--no-sync",
         ],
         user=user,
         what="pg_basebackup",
@@ -191,6 +248,7 @@ def replica_server(django_db_setup, django_db_blocker):
         point_replica_alias_at(None)
         if server is not None:
             _stop(server)
+        _release_slot(primary_settings)
         shutil.rmtree(base, ignore_errors=True)
 
 

@@ -28,7 +28,8 @@ from tekupdb.db.routers import TEKUP_APP_LABELS
 
 REPO = Path(__file__).resolve().parents[2]
 PROJECT = Path(__file__).resolve().parent / "project"
-ROLE_PREFIX = "tekup_sibling_"
+# Roles belong to the whole cluster: one set per parallel worker (tests/ is run by pytest-xdist).
+ROLE_PREFIX = f"tekup_sibling_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_"
 ROLE = f"{ROLE_PREFIX}billy"
 READONLY_ROLE = f"{ROLE_PREFIX}readonly"
 SCHEMA = "sibling"

@@ -9,6 +9,8 @@ from django.db.migrations.loader import MigrationLoader
 from shared.checks import check_user_model, check_version_skew
 from tekupdb.db.routers import ROUTER_PATH, TEKUP_APP_LABELS, SiblingRouter, is_installed
 
+from .conftest import ROLE_PREFIX
+
 
 @pytest.fixture
 def as_sibling(settings):
@@ -86,8 +88,8 @@ def test_version_skew_names_missing_and_newer_migrations(as_sibling):
 @pytest.mark.django_db
 def test_version_skew_check_reports_a_role_that_cannot_read_the_migrations(as_sibling):
     with connection.cursor() as cursor:
-        cursor.execute("CREATE ROLE tekup_sibling_nobody NOLOGIN")  # rolled back with the test
-        cursor.execute("SET LOCAL ROLE tekup_sibling_nobody")
+        cursor.execute(f"CREATE ROLE {ROLE_PREFIX}nobody NOLOGIN")  # rolled back with the test
+        cursor.execute(f"SET LOCAL ROLE {ROLE_PREFIX}nobody")
     (error,) = check_version_skew(databases=["default"])
     assert error.id == "shared.E003"
     assert "permission denied for table django_migrations" in error.msg
