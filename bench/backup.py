@@ -70,79 +70,104 @@ def differing(before: dict, after: dict) -> list[str]:
     return sorted(key for key in before if before[key] != after.get(key))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="seed size small instead of medium")
-    args = parser.parse_args()
+def refuse_unless_bench_database() -> None:
     if (
         not connection.settings_dict.get("EMBEDDED_DATA_DIR")
         and "bench" not in connection.settings_dict["NAME"]
     ):
         sys.exit("Refusing to run: this benchmark empties its database; use one whose name contains 'bench'.")
-    size = "small" if args.quick else "medium"
 
+
+def seed(size: str) -> float:
+    """An empty, migrated database seeded at `size`; returns the seconds the seed took."""
     ensure_database()
     call_command("migrate", verbosity=0)
     call_command("flush", interactive=False, verbosity=0)
     started = time.perf_counter()
     call_command("seed", size=size, verbosity=0)
-    seed_s = time.perf_counter() - started
+    return time.perf_counter() - started
+
+
+def ours_round_trip(work_dir: Path, original: dict) -> dict:
+    """backup, then a verified restore of it; the times, the dump's size and the tables that differ."""
+    started = time.perf_counter()
+    backup = create_backup(output_dir=work_dir)
+    backup_s = time.perf_counter() - started
+    started = time.perf_counter()
+    restore_backup(path=backup.dump_path, assume_yes=True)
+    restore_s = time.perf_counter() - started
+    connection.close()
+    return {
+        "backup_s": backup_s,
+        "restore_s": restore_s,
+        "differing": differing(original, digests()),
+        "dump_bytes": backup.dump_path.stat().st_size,
+    }
+
+
+def baseline_round_trip(work_dir: Path, original: dict) -> dict:
+    """dumpdata, flush, loaddata; the times, the fixture's size and the tables that differ (None if the
+    baseline failed: that is a finding, reported as `error`, not a crash)."""
+    fixture = work_dir / "data.json"
+    error = None
+    started = time.perf_counter()
+    try:
+        call_command("dumpdata", exclude=DUMPDATA_EXCLUDE, output=str(fixture), verbosity=0, format="json")
+        dumpdata_s = time.perf_counter() - started
+        call_command("flush", interactive=False, verbosity=0)
+        started = time.perf_counter()
+        call_command("loaddata", str(fixture), verbosity=0)
+        loaddata_s = time.perf_counter() - started
+        diff = differing(original, digests())
+    except Exception as exc:
+        error = f"{exc.__class__.__name__}: {str(exc).splitlines()[0][:200]}"
+        dumpdata_s = loaddata_s = float("nan")
+        diff = None
+    return {
+        "dumpdata_s": dumpdata_s,
+        "loaddata_s": loaddata_s,
+        "differing": diff,
+        "error": error,
+        "fixture_bytes": fixture.stat().st_size if fixture.exists() else None,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="seed size small instead of medium")
+    args = parser.parse_args()
+    refuse_unless_bench_database()
+    size = "small" if args.quick else "medium"
+    seed_s = seed(size)
     original = digests()
     rows = sum(count for count, _ in original.values())
 
     with tempfile.TemporaryDirectory(prefix="tekup-bench-") as work:
-        work_dir = Path(work)
-        started = time.perf_counter()
-        backup = create_backup(output_dir=work_dir)
-        backup_s = time.perf_counter() - started
-        started = time.perf_counter()
-        restore_backup(path=backup.dump_path, assume_yes=True)
-        restore_s = time.perf_counter() - started
-        connection.close()
-        ours_diff = differing(original, digests())
+        ours = ours_round_trip(Path(work), original)
+        baseline = baseline_round_trip(Path(work), original)
 
-        fixture = work_dir / "data.json"
-        baseline_error = None
-        started = time.perf_counter()
-        try:
-            call_command(
-                "dumpdata", exclude=DUMPDATA_EXCLUDE, output=str(fixture), verbosity=0, format="json"
-            )
-            dumpdata_s = time.perf_counter() - started
-            call_command("flush", interactive=False, verbosity=0)
-            started = time.perf_counter()
-            call_command("loaddata", str(fixture), verbosity=0)
-            loaddata_s = time.perf_counter() - started
-            baseline_diff = differing(original, digests())
-        except Exception as exc:  # the baseline failing is a finding, not a crash
-            baseline_error = f"{exc.__class__.__name__}: {str(exc).splitlines()[0][:200]}"
-            dumpdata_s = loaddata_s = float("nan")
-            baseline_diff = None
-        fixture_bytes = fixture.stat().st_size if fixture.exists() else None
-        dump_bytes = backup.dump_path.stat().st_size
-
-    ours_s = backup_s + restore_s
-    baseline_s = dumpdata_s + loaddata_s
+    ours_s = ours["backup_s"] + ours["restore_s"]
+    baseline_s = baseline["dumpdata_s"] + baseline["loaddata_s"]
     figures = {
         "bench": "backup",
         "size": size,
         "tables": len(original),
         "rows": rows,
         "seed_s": round(seed_s, 2),
-        "backup_s": round(backup_s, 2),
-        "restore_s": round(restore_s, 2),
+        "backup_s": round(ours["backup_s"], 2),
+        "restore_s": round(ours["restore_s"], 2),
         "ours_total_s": round(ours_s, 2),
-        "dumpdata_s": round(dumpdata_s, 2),
-        "loaddata_s": round(loaddata_s, 2),
+        "dumpdata_s": round(baseline["dumpdata_s"], 2),
+        "loaddata_s": round(baseline["loaddata_s"], 2),
         "baseline_total_s": round(baseline_s, 2),
         "speedup": round(baseline_s / ours_s, 2) if baseline_s == baseline_s else None,
-        "dump_bytes": dump_bytes,
-        "fixture_bytes": fixture_bytes,
-        "ours_identical": not ours_diff,
-        "ours_differing_tables": ours_diff,
-        "baseline_identical": baseline_diff == [] if baseline_diff is not None else None,
-        "baseline_differing_tables": baseline_diff,
-        "baseline_error": baseline_error,
+        "dump_bytes": ours["dump_bytes"],
+        "fixture_bytes": baseline["fixture_bytes"],
+        "ours_identical": not ours["differing"],
+        "ours_differing_tables": ours["differing"],
+        "baseline_identical": baseline["differing"] == [] if baseline["differing"] is not None else None,
+        "baseline_differing_tables": baseline["differing"],
+        "baseline_error": baseline["error"],
     }
     print(json.dumps(figures))
 

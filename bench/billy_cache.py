@@ -195,18 +195,13 @@ def cleanup(django_cache: DatabaseCache) -> None:
         cursor.execute(f"VACUUM {connection.ops.quote_name(CachedInvoice._meta.db_table)}")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="10,000 and 100,000 rows, fewer operations")
-    args = parser.parse_args()
-    sizes = [10_000, 100_000] if args.quick else [10_000, 100_000, 1_000_000]
-    ops = 1000 if args.quick else 2000
-    rng = random.Random(4)
-
+def prepare(largest: int) -> tuple[DatabaseCache, Organization]:
+    """Django's cache table (culling only above 10 × the largest size, so never) and our benchmark
+    organization, both fresh."""
     call_command("migrate", verbosity=0)
     django_cache = DatabaseCache(
         DJANGO_TABLE,
-        {"TIMEOUT": TTL_SECONDS, "OPTIONS": {"MAX_ENTRIES": 10 * sizes[-1], "CULL_FREQUENCY": 3}},
+        {"TIMEOUT": TTL_SECONDS, "OPTIONS": {"MAX_ENTRIES": 10 * largest, "CULL_FREQUENCY": 3}},
     )
     cleanup(django_cache)
     create_cache_table = CreateCacheTable(stdout=sys.stderr)  # what `createcachetable` runs per cache
@@ -215,6 +210,44 @@ def main() -> None:
     organization = services.create_organization(
         name="Benchmark", billy_api_key="bench-not-a-real-key", billy_organization_id=BENCH_ORG
     )
+    return django_cache, organization
+
+
+def verdict(results: list[dict]) -> dict:
+    """The figures judged against the targets, from each size's results."""
+
+    def p50(result: dict, name: str) -> float:
+        return result[name]["best_round_p50_us"]
+
+    first, last = results[0], results[-1]
+    # Ours against Django's: the median of paired ratios (same key, same moment), which cancels drift.
+    get_ratios = [r["paired_get_ratio"] for r in results]
+    set_speedups = [1 / r["paired_set_ratio"] for r in results]
+    flat_get = p50(last, "ours_get") / p50(first, "ours_get")
+    flat_set = p50(last, "ours_set") / p50(first, "ours_set")
+    return {
+        "judged_on": "ours vs Django: median of paired ratios; growth: best round p50",
+        "get_p50_ratio_ours_vs_django": [round(r, 3) for r in get_ratios],
+        "set_p50_speedup_ours_vs_django": [round(r, 2) for r in set_speedups],
+        "ours_get_p50_growth": round(flat_get, 3),
+        "ours_set_p50_growth": round(flat_set, 3),
+        "django_get_p50_growth": round(p50(last, "django_get") / p50(first, "django_get"), 3),
+        "django_set_p50_growth": round(p50(last, "django_set") / p50(first, "django_set"), 3),
+        "pass_get_no_slower": all(r <= 1.0 for r in get_ratios),
+        "pass_set_2x_faster": all(r >= 2 for r in set_speedups),
+        "pass_flat": flat_get <= 1.5 and flat_set <= 1.5,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="10,000 and 100,000 rows, fewer operations")
+    args = parser.parse_args()
+    sizes = [10_000, 100_000] if args.quick else [10_000, 100_000, 1_000_000]
+    ops = 1000 if args.quick else 2000
+    rng = random.Random(4)
+
+    django_cache, organization = prepare(sizes[-1])
     results = []
     try:
         filled = 0
@@ -229,31 +262,13 @@ def main() -> None:
     finally:
         cleanup(django_cache)
 
-    def p50(result: dict, name: str) -> float:
-        return result[name]["best_round_p50_us"]
-
-    first, last = results[0], results[-1]
-    # Ours against Django's: the median of paired ratios (same key, same moment), which cancels drift.
-    get_ratios = [r["paired_get_ratio"] for r in results]
-    set_speedups = [1 / r["paired_set_ratio"] for r in results]
-    flat_get = p50(last, "ours_get") / p50(first, "ours_get")
-    flat_set = p50(last, "ours_set") / p50(first, "ours_set")
     figures = {
         "bench": "billy_cache",
         "quick": args.quick,
         "ops_per_size": ops,
         "rounds": ROUNDS,
         "sizes": results,
-        "judged_on": "ours vs Django: median of paired ratios; growth: best round p50",
-        "get_p50_ratio_ours_vs_django": [round(r, 3) for r in get_ratios],
-        "set_p50_speedup_ours_vs_django": [round(r, 2) for r in set_speedups],
-        "ours_get_p50_growth": round(flat_get, 3),
-        "ours_set_p50_growth": round(flat_set, 3),
-        "django_get_p50_growth": round(p50(last, "django_get") / p50(first, "django_get"), 3),
-        "django_set_p50_growth": round(p50(last, "django_set") / p50(first, "django_set"), 3),
-        "pass_get_no_slower": all(r <= 1.0 for r in get_ratios),
-        "pass_set_2x_faster": all(r >= 2 for r in set_speedups),
-        "pass_flat": flat_get <= 1.5 and flat_set <= 1.5,
+        **verdict(results),
     }
     print(json.dumps(figures))
 

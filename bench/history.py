@@ -213,96 +213,139 @@ def checkpoint() -> None:
     execute("CHECKPOINT")
 
 
+def delete_month(cutoff: date) -> tuple[float, float]:
+    """The DELETE on the plain table, then the VACUUM that a DELETE-based prune owes before the space is
+    reused (the dead rows and their index entries); a dropped partition owes none. Returns both times."""
+    checkpoint()
+    started = time.perf_counter()
+    with transaction.atomic():
+        execute(f"DELETE FROM {PLAIN} WHERE date < %s", [cutoff])
+    deleted = time.perf_counter()
+    execute(f"VACUUM {PLAIN}")
+    return deleted - started, time.perf_counter() - deleted
+
+
+def drop_month(cutoff: date) -> tuple[float, list]:
+    """Detach and drop the partitions before `cutoff`, plus the boundary DELETE; the time and what went."""
+    checkpoint()
+    started = time.perf_counter()
+    with transaction.atomic():
+        dropped = partitions.drop_partitions_before(table=f"{SCHEMA}.usage_parted", before=cutoff)
+        execute(f"DELETE FROM {PARTED} WHERE date < %s", [cutoff])  # the boundary: nothing left
+    return time.perf_counter() - started, dropped
+
+
+def floor_drop_table(oldest: date, cutoff: date) -> float:
+    """PostgreSQL's own floor for removing the month as files: DROP TABLE of a standalone copy of the
+    month's partition, its indexes included (no parent, no lock, no catalog search), committed. Its cost
+    is the server unlinking and truncating the files at commit, which grows with their size."""
+    # The partition's columns and indexes (primary key, the slot's unique key, the date index).
+    execute(f'CREATE TABLE "{SCHEMA}"."floor" (LIKE {PARTED} INCLUDING DEFAULTS INCLUDING INDEXES)')
+    execute(
+        f'INSERT INTO "{SCHEMA}"."floor" SELECT * FROM {PARTED} WHERE date >= %s AND date < %s',
+        [oldest, cutoff],
+    )
+    checkpoint()
+    started = time.perf_counter()
+    with transaction.atomic():
+        execute(f'DROP TABLE "{SCHEMA}"."floor"')
+    return time.perf_counter() - started
+
+
+def prune_month(first_day: date, n: int) -> dict:
+    """Remove the `n`th month from `first_day` from both tables (the floor first, then the DELETE and
+    the drop, alternating which goes first with `n`); the month's figures."""
+    oldest = partitions.add_months(partitions.month_start(first_day), n)
+    cutoff = partitions.add_months(oldest, 1)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {PLAIN} WHERE date < %s", [cutoff])
+        rows = cursor.fetchone()[0]
+    floor_s = floor_drop_table(oldest, cutoff)
+    if n % 2:
+        (drop_s, dropped), (delete_s, vacuum_s) = drop_month(cutoff), delete_month(cutoff)
+    else:
+        (delete_s, vacuum_s), (drop_s, dropped) = delete_month(cutoff), drop_month(cutoff)
+    return {
+        "month": oldest.isoformat(),
+        "rows": rows,
+        "dropped": [p.name for p in dropped],
+        "dropped_rows_reported": sum(p.rows for p in dropped),
+        "delete_s": round(delete_s, 4),
+        "vacuum_after_delete_s": round(vacuum_s, 4),
+        "drop_s": round(drop_s, 4),
+        "floor_drop_table_s": round(floor_s, 4),
+        "speedup": round(delete_s / drop_s, 1),
+        "speedup_with_vacuum": round((delete_s + vacuum_s) / drop_s, 1),
+    }
+
+
 def prune_months(first_day: date, months: int) -> dict:
     """Remove the oldest `months` whole months from both tables, one month at a time, alternating which
     table goes first; the figure is the median of the per-month ratios (a shared machine's burst only
     ever adds time to one side of one month)."""
     runs = []
     for n in range(months):
-        oldest = partitions.add_months(partitions.month_start(first_day), n)
-        cutoff = partitions.add_months(oldest, 1)
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT count(*) FROM {PLAIN} WHERE date < %s", [cutoff])
-            rows = cursor.fetchone()[0]
-
-        def delete(cutoff: date = cutoff) -> tuple[float, float]:
-            """The DELETE, then the VACUUM that a DELETE-based prune owes before the space is reused
-            (the dead rows and their index entries); a dropped partition owes none."""
-            checkpoint()
-            started = time.perf_counter()
-            with transaction.atomic():
-                execute(f"DELETE FROM {PLAIN} WHERE date < %s", [cutoff])
-            deleted = time.perf_counter()
-            execute(f"VACUUM {PLAIN}")
-            return deleted - started, time.perf_counter() - deleted
-
-        def drop(cutoff: date = cutoff) -> tuple[float, list]:
-            checkpoint()
-            started = time.perf_counter()
-            with transaction.atomic():
-                dropped = partitions.drop_partitions_before(table=f"{SCHEMA}.usage_parted", before=cutoff)
-                execute(f"DELETE FROM {PARTED} WHERE date < %s", [cutoff])  # the boundary: nothing left
-            return time.perf_counter() - started, dropped
-
-        def floor(oldest: date = oldest, cutoff: date = cutoff) -> float:
-            """PostgreSQL's own floor for removing the month as files: DROP TABLE of a standalone copy of
-            the month's partition, its indexes included (no parent, no lock, no catalog search),
-            committed. Its cost is the server unlinking and truncating the files at commit, which grows
-            with their size."""
-            # The partition's columns and indexes (primary key, the slot's unique key, the date index).
-            execute(f'CREATE TABLE "{SCHEMA}"."floor" (LIKE {PARTED} INCLUDING DEFAULTS INCLUDING INDEXES)')
-            execute(
-                f'INSERT INTO "{SCHEMA}"."floor" SELECT * FROM {PARTED} WHERE date >= %s AND date < %s',
-                [oldest, cutoff],
-            )
-            checkpoint()
-            started = time.perf_counter()
-            with transaction.atomic():
-                execute(f'DROP TABLE "{SCHEMA}"."floor"')
-            return time.perf_counter() - started
-
-        floor_s = floor()
-        if n % 2:
-            (drop_s, dropped), (delete_s, vacuum_s) = drop(), delete()
-        else:
-            (delete_s, vacuum_s), (drop_s, dropped) = delete(), drop()
-        runs.append(
-            {
-                "month": oldest.isoformat(),
-                "rows": rows,
-                "dropped": [p.name for p in dropped],
-                "dropped_rows_reported": sum(p.rows for p in dropped),
-                "delete_s": round(delete_s, 4),
-                "vacuum_after_delete_s": round(vacuum_s, 4),
-                "drop_s": round(drop_s, 4),
-                "floor_drop_table_s": round(floor_s, 4),
-                "speedup": round(delete_s / drop_s, 1),
-                "speedup_with_vacuum": round((delete_s + vacuum_s) / drop_s, 1),
-            }
-        )
+        runs.append(prune_month(first_day, n))
         print(f"prune: {json.dumps(runs[-1])}", file=sys.stderr)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT (SELECT count(*) FROM {PLAIN}), (SELECT count(*) FROM {PARTED})")
         left_plain, left_parted = cursor.fetchone()
     assert left_plain == left_parted, (left_plain, left_parted)
+
+    def median(name: str) -> float:
+        return statistics.median(r[name] for r in runs)
+
     return {
         "months": runs,
-        "delete_s_median": round(statistics.median(r["delete_s"] for r in runs), 4),
-        "drop_s_median": round(statistics.median(r["drop_s"] for r in runs), 4),
-        "floor_drop_table_s_median": round(statistics.median(r["floor_drop_table_s"] for r in runs), 4),
-        "vacuum_after_delete_s_median": round(statistics.median(r["vacuum_after_delete_s"] for r in runs), 4),
-        "speedup": round(statistics.median(r["speedup"] for r in runs), 1),
-        "speedup_with_vacuum": round(statistics.median(r["speedup_with_vacuum"] for r in runs), 1),
+        "delete_s_median": round(median("delete_s"), 4),
+        "drop_s_median": round(median("drop_s"), 4),
+        "floor_drop_table_s_median": round(median("floor_drop_table_s"), 4),
+        "vacuum_after_delete_s_median": round(median("vacuum_after_delete_s"), 4),
+        "speedup": round(median("speedup"), 1),
+        "speedup_with_vacuum": round(median("speedup_with_vacuum"), 1),
     }
 
 
-def main() -> None:
+def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="1,500,000 rows, fewer runs (a minute or two)")
     parser.add_argument(
         "--rows", type=int, default=None, help="about this many rows in each table (default 10,000,000)"
     )
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def fill_both(rows: int, organizations: int, first_day: date, today: date) -> tuple[dict, int]:
+    """Create both tables and fill them with the same rows; the fill rates and the rows that landed in
+    the partitioned table's default partition (none, if the months were all made)."""
+    create_tables()
+    partitions.ensure_partitions(
+        table=f"{SCHEMA}.usage_parted", months=partitions.months_between(first_day, today)
+    )
+    fill_rates = {}
+    for table in (PLAIN, PARTED):
+        fill_rates[table] = fill(table, rows, organizations, first_day)
+        print(f"filled {table}: {rows:,} rows, {fill_rates[table]:,.0f} rows/s", file=sys.stderr)
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT count(*) FROM "{SCHEMA}"."usage_parted_default"')
+        in_default = cursor.fetchone()[0]
+    return fill_rates, in_default
+
+
+def print_summary(prune_figures: dict, chart_figures: dict, insert_figures: dict, bulk_ratio: float) -> None:
+    print(
+        f"prune a month (median of 3): DELETE {prune_figures['delete_s_median']:.3f} s, "
+        f"drop {prune_figures['drop_s_median']:.4f} s ({prune_figures['speedup']}x; with the VACUUM the "
+        f"DELETE owes, {prune_figures['speedup_with_vacuum']}x; PostgreSQL's floor, DROP TABLE of a "
+        f"standalone copy of the month: {prune_figures['floor_drop_table_s_median']:.4f} s); "
+        f"chart p50 {chart_figures['plain_p50_ms']} ms plain, "
+        f"{chart_figures['partitioned_p50_ms']} ms partitioned (ratio {chart_figures['paired_ratio']}); "
+        f"upserts {insert_figures['ratio']}x, bulk fill {bulk_ratio:.2f}x"
+    )
+
+
+def main() -> None:
+    args = arguments()
     today = datetime.now(UTC).date()
     # Whole months, the oldest one a full month (the one pruned), through today.
     first_day = partitions.add_months(partitions.month_start(today), -11)
@@ -313,17 +356,7 @@ def main() -> None:
     rng = random.Random(19)
     call_command("migrate", verbosity=0)
     try:
-        create_tables()
-        partitions.ensure_partitions(
-            table=f"{SCHEMA}.usage_parted", months=partitions.months_between(first_day, today)
-        )
-        fill_rates = {}
-        for table in (PLAIN, PARTED):
-            fill_rates[table] = fill(table, rows, organizations, first_day)
-            print(f"filled {table}: {rows:,} rows, {fill_rates[table]:,.0f} rows/s", file=sys.stderr)
-        with connection.cursor() as cursor:
-            cursor.execute(f'SELECT count(*) FROM "{SCHEMA}"."usage_parted_default"')
-            in_default = cursor.fetchone()[0]
+        fill_rates, in_default = fill_both(rows, organizations, first_day, today)
         chart_figures = chart(organizations, 40 if args.quick else 200, rng)
         print(f"chart: {json.dumps(chart_figures)}", file=sys.stderr)
         insert_figures = inserts(organizations, 6 if args.quick else 10, 500 if args.quick else 2000)
@@ -333,15 +366,7 @@ def main() -> None:
         execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
 
     bulk_ratio = fill_rates[PARTED] / fill_rates[PLAIN]
-    print(
-        f"prune a month (median of 3): DELETE {prune_figures['delete_s_median']:.3f} s, "
-        f"drop {prune_figures['drop_s_median']:.4f} s ({prune_figures['speedup']}x; with the VACUUM the "
-        f"DELETE owes, {prune_figures['speedup_with_vacuum']}x; PostgreSQL's floor, DROP TABLE of a "
-        f"standalone copy of the month: {prune_figures['floor_drop_table_s_median']:.4f} s); "
-        f"chart p50 {chart_figures['plain_p50_ms']} ms plain, "
-        f"{chart_figures['partitioned_p50_ms']} ms partitioned (ratio {chart_figures['paired_ratio']}); "
-        f"upserts {insert_figures['ratio']}x, bulk fill {bulk_ratio:.2f}x"
-    )
+    print_summary(prune_figures, chart_figures, insert_figures, bulk_ratio)
     figures = {
         "bench": "history",
         "quick": args.quick,

@@ -24,6 +24,7 @@ import json
 import re
 import sys
 import time
+from dataclasses import dataclass, field
 
 import numpy as np
 from _vault_data import (
@@ -151,10 +152,174 @@ def path_map() -> dict:
     }
 
 
+EXACT_SQL = 'SELECT document_id FROM "vault"."embeddings" ORDER BY embedding <=> %s LIMIT 10'
+RAW_SQL = (
+    'SELECT document_id, embedding <=> %s AS distance FROM "vault"."embeddings" '
+    "ORDER BY embedding <=> %s LIMIT 10"
+)
+NAIVE_SQL = (
+    'SELECT e.document_id FROM "vault"."embeddings" e JOIN "vault"."documents" d ON d.id = e.document_id '
+    "WHERE d.repository = %s ORDER BY e.embedding <=> %s LIMIT 10"
+)
+
+
+@dataclass
+class Workload:
+    """The queries and their right answers, shared by every method timed."""
+
+    query_vectors: np.ndarray
+    wanted: list[str]  # each query's repository for the filtered searches (1 % of rows)
+    truth: list[list[int]]
+    truth_filtered: list[list[int]]
+    paths: dict  # document id -> row index
+
+
+@dataclass
+class Series:
+    """One method's time per query (ms) and the row indexes it found."""
+
+    ms: list[float] = field(default_factory=list)
+    found: list[list[int]] = field(default_factory=list)
+
+    def figures(self, truth: list[list[int]]) -> dict:
+        return {**timings(self.ms), "recall_at_10": recall(self.found, truth)}
+
+    def filtered_figures(self, truth: list[list[int]]) -> dict:
+        return {**self.figures(truth), "rows_mean": round(float(np.mean([len(f) for f in self.found])), 2)}
+
+
+def workload(count: int, query_count: int) -> Workload:
+    query_vectors = queries(query_count)
+    wanted = [repository_of(CLUSTERS * (q % 100)) for q in range(query_count)]  # one 1 % repository each
+    return Workload(
+        query_vectors=query_vectors,
+        wanted=wanted,
+        truth=ground_truth(count, query_vectors, None),
+        truth_filtered=ground_truth(count, query_vectors, wanted),
+        paths=path_map(),
+    )
+
+
+def exact_scan(conn, work: Workload, exact_count: int) -> dict:
+    """The exact scan (index scans off on a private connection): the baseline and a check of the truth."""
+    plan = "\n".join(r[0] for r in conn.execute("EXPLAIN " + EXACT_SQL, [work.query_vectors[0]]))
+    assert "hnsw" not in plan, plan
+    exact = Series()
+    for vector in work.query_vectors[:exact_count]:
+        with Stopwatch() as watch:
+            ids = [row[0] for row in conn.execute(EXACT_SQL, [vector])]
+        exact.ms.append(watch.ms)
+        exact.found.append([work.paths[i] for i in ids])
+    return {
+        **timings(exact.ms),
+        "queries": exact_count,
+        "recall_at_10": recall(exact.found, work.truth[:exact_count]),
+    }
+
+
+def warm_up_raw_and_ours(raw_conn, work: Workload) -> None:
+    """Check that the raw query uses the HNSW index, then warm both up (psycopg prepares the statements)."""
+    from vault.services import semantic_search
+
+    plan = "\n".join(r[0] for r in raw_conn.execute("EXPLAIN " + RAW_SQL, [work.query_vectors[0]] * 2))
+    assert "embeddings_embedding_hnsw" in plan, plan
+    for vector in work.query_vectors[:10]:
+        raw_conn.execute(RAW_SQL, [vector, vector]).fetchall()
+        semantic_search(embedding=vector, limit=K, threshold=-1)
+
+
+def raw_against_ours(raw_conn, work: Workload) -> tuple[Series, Series]:
+    """Raw and ours, interleaved query by query (alternating which goes first), so that both meet the
+    same load on this shared machine."""
+    from vault.services import semantic_search
+
+    raw, ours = Series(), Series()
+
+    def run_raw(vector):
+        with Stopwatch() as watch:
+            ids = [row[0] for row in raw_conn.execute(RAW_SQL, [vector, vector]).fetchall()]
+        raw.ms.append(watch.ms)
+        raw.found.append([work.paths[i] for i in ids])
+
+    def run_ours(vector):
+        with Stopwatch() as watch:
+            results = semantic_search(embedding=vector, limit=K, threshold=-1)
+        ours.ms.append(watch.ms)
+        ours.found.append([int(r.document.path) for r in results])
+
+    for n, vector in enumerate(work.query_vectors):
+        for method in (run_raw, run_ours) if n % 2 == 0 else (run_ours, run_raw):
+            method(vector)
+    return raw, ours
+
+
+def ef_search_sweep(raw_conn, work: Workload) -> dict:
+    """Recall and speed against ef_search, on the same index: which default the recall target needs, and
+    what it costs against the raw query at 100 (the issue's baseline). Leaves the raw connection at 100."""
+    from django.test import override_settings
+
+    sweep = {}
+    for ef in EF_SWEEP:
+        raw_conn.execute(f"SET hnsw.ef_search = {ef}")
+        with override_settings(VAULT_SEARCH_EF_SEARCH=ef):
+            raw, ours = raw_against_ours(raw_conn, work)
+        sweep[ef] = {
+            "raw_p50_ms": timings(raw.ms)["p50_ms"],
+            "raw_recall_at_10": recall(raw.found, work.truth),
+            "ours_p50_ms": timings(ours.ms)["p50_ms"],
+            "ours_recall_at_10": recall(ours.found, work.truth),
+        }
+        print(f"ef_search {ef}: {json.dumps(sweep[ef])}", file=sys.stderr)
+    raw_conn.execute("SET hnsw.ef_search = 100")
+    return sweep
+
+
+def ours_filtered(work: Workload) -> Series:
+    """Ours, filtered to each query's repository (1 % of rows), under whatever settings are in force."""
+    from vault.services import semantic_search
+
+    filtered = Series()
+    for vector, repository in zip(work.query_vectors, work.wanted, strict=True):
+        with Stopwatch() as watch:
+            results = semantic_search(embedding=vector, limit=K, threshold=-1, repository=repository)
+        filtered.ms.append(watch.ms)
+        filtered.found.append([int(r.document.path) for r in results])
+    return filtered
+
+
+def naive_filtered(conn, work: Workload) -> Series:
+    """The naive filtered query at pgvector's default ef_search, for contrast."""
+    naive = Series()
+    for vector, repository in zip(work.query_vectors, work.wanted, strict=True):
+        with Stopwatch() as watch:
+            ids = [row[0] for row in conn.execute(NAIVE_SQL, [repository, vector])]
+        naive.ms.append(watch.ms)
+        naive.found.append([work.paths[i] for i in ids])
+    return naive
+
+
+def verdict(figures: dict) -> dict:
+    """The ratios and the targets (full mode) met, from the figures measured."""
+    exact_p50, raw_p50 = figures["exact"]["p50_ms"], figures["raw_hnsw_ef100"]["p50_ms"]
+    ours, filtered = figures["ours"], figures["ours_filtered_1pct"]
+    return {
+        "ratios": {
+            "exact_p50_over_ours_p50": round(exact_p50 / ours["p50_ms"], 1),
+            "ours_p50_over_raw_p50": round(ours["p50_ms"] / raw_p50, 2),
+        },
+        "targets_met": {
+            "recall_at_10_ge_0.99": ours["recall_at_10"] >= 0.99,
+            "p50_100x_below_exact": exact_p50 / ours["p50_ms"] >= 100,
+            "p50_within_1.5x_raw": ours["p50_ms"] <= 1.5 * raw_p50,
+            "filtered_recall_ge_0.95": filtered["recall_at_10"] >= 0.95,
+            "filtered_p50_le_25ms": filtered["p50_ms"] <= 25,
+        },
+    }
+
+
 def run(count: int, query_count: int, exact_count: int, ef_construction: int | None = None) -> dict:
     from django.db import connection
-
-    from vault.services import semantic_search
+    from django.test import override_settings
 
     figures = {"bench": "vector_search", **engine()}
     print(
@@ -163,163 +328,35 @@ def run(count: int, query_count: int, exact_count: int, ef_construction: int | N
     figures.update({"rows": count, "dimensions": 1536, "k": K, "queries": query_count})
     figures.update(load(count, ef_construction))
     figures["ef_construction"] = ef_construction or "the model's"
-    query_vectors = queries(query_count)
-    wanted = [repository_of(CLUSTERS * (q % 100)) for q in range(query_count)]  # one 1 % repository each
-    truth = ground_truth(count, query_vectors, None)
-    truth_filtered = ground_truth(count, query_vectors, wanted)
-    paths = path_map()
+    work = workload(count, query_count)
 
-    # exact scan (index scans off on a private connection) — the baseline and a check of the truth
     exact_conn = raw_connection(enable_indexscan="off")
-    exact_sql = 'SELECT document_id FROM "vault"."embeddings" ORDER BY embedding <=> %s LIMIT 10'
-    plan = "\n".join(r[0] for r in exact_conn.execute("EXPLAIN " + exact_sql, [query_vectors[0]]))
-    assert "hnsw" not in plan, plan
-    exact_ms, exact_found = [], []
-    for vector in query_vectors[:exact_count]:
-        with Stopwatch() as watch:
-            ids = [row[0] for row in exact_conn.execute(exact_sql, [vector])]
-        exact_ms.append(watch.ms)
-        exact_found.append([paths[i] for i in ids])
-    figures["exact"] = {
-        **timings(exact_ms),
-        "queries": exact_count,
-        "recall_at_10": recall(exact_found, truth[:exact_count]),
-    }
+    figures["exact"] = exact_scan(exact_conn, work, exact_count)
 
-    # raw psycopg on the HNSW index
     # enable_seqscan off: pgvector 0.8 prices the index by ef_search and would rank exactly instead
     raw_conn = raw_connection(**{"hnsw.ef_search": 100, "enable_seqscan": "off"})
-    raw_sql = (
-        'SELECT document_id, embedding <=> %s AS distance FROM "vault"."embeddings" '
-        "ORDER BY embedding <=> %s LIMIT 10"
-    )
-    plan = "\n".join(r[0] for r in raw_conn.execute("EXPLAIN " + raw_sql, [query_vectors[0]] * 2))
-    assert "embeddings_embedding_hnsw" in plan, plan
-    for vector in query_vectors[:10]:  # warm-up (and psycopg prepares the statements)
-        raw_conn.execute(raw_sql, [vector, vector]).fetchall()
-        semantic_search(embedding=vector, limit=K, threshold=-1)
+    warm_up_raw_and_ours(raw_conn, work)
+    raw, ours = raw_against_ours(raw_conn, work)
+    figures["raw_hnsw_ef100"] = raw.figures(work.truth)
+    figures["ours"] = ours.figures(work.truth)
+    figures["ef_search_sweep"] = ef_search_sweep(raw_conn, work)
 
-    # ours and raw, interleaved query by query (alternating which goes first), so that both meet the same
-    # load on this shared machine
-    def run_raw(vector):
-        with Stopwatch() as watch:
-            ids = [row[0] for row in raw_conn.execute(raw_sql, [vector, vector]).fetchall()]
-        raw_ms.append(watch.ms)
-        raw_found.append([paths[i] for i in ids])
-
-    def run_ours(vector):
-        with Stopwatch() as watch:
-            results = semantic_search(embedding=vector, limit=K, threshold=-1)
-        ours_ms.append(watch.ms)
-        ours_found.append([int(r.document.path) for r in results])
-
-    raw_ms, raw_found, ours_ms, ours_found = [], [], [], []
-    for n, vector in enumerate(query_vectors):
-        for method in (run_raw, run_ours) if n % 2 == 0 else (run_ours, run_raw):
-            method(vector)
-    figures["raw_hnsw_ef100"] = {**timings(raw_ms), "recall_at_10": recall(raw_found, truth)}
-    figures["ours"] = {**timings(ours_ms), "recall_at_10": recall(ours_found, truth)}
-
-    # recall and speed against ef_search, on the same index: which default the recall target needs, and
-    # what it costs against the raw query at 100 (the issue's baseline)
-    from django.test import override_settings
-
-    def sweep_at(ef: int) -> dict:
-        raw_conn.execute(f"SET hnsw.ef_search = {ef}")
-        raw_ms, raw_found, ours_ms, ours_found = [], [], [], []
-
-        def sweep_raw(vector):
-            with Stopwatch() as watch:
-                ids = [row[0] for row in raw_conn.execute(raw_sql, [vector, vector]).fetchall()]
-            raw_ms.append(watch.ms)
-            raw_found.append([paths[i] for i in ids])
-
-        def sweep_ours(vector):
-            with Stopwatch() as watch:
-                results = semantic_search(embedding=vector, limit=K, threshold=-1)
-            ours_ms.append(watch.ms)
-            ours_found.append([int(r.document.path) for r in results])
-
-        with override_settings(VAULT_SEARCH_EF_SEARCH=ef):
-            for n, vector in enumerate(query_vectors):  # alternating which goes first, as above
-                for method in (sweep_raw, sweep_ours) if n % 2 == 0 else (sweep_ours, sweep_raw):
-                    method(vector)
-        return {
-            "raw_p50_ms": timings(raw_ms)["p50_ms"],
-            "raw_recall_at_10": recall(raw_found, truth),
-            "ours_p50_ms": timings(ours_ms)["p50_ms"],
-            "ours_recall_at_10": recall(ours_found, truth),
-        }
-
-    sweep = {}
-    for ef in EF_SWEEP:
-        sweep[ef] = sweep_at(ef)
-        print(f"ef_search {ef}: {json.dumps(sweep[ef])}", file=sys.stderr)
-    raw_conn.execute("SET hnsw.ef_search = 100")
-    figures["ef_search_sweep"] = sweep
-
-    # ours, filtered to one repository (1 % of rows)
-    filtered_ms, filtered_found = [], []
-    for vector, repository in zip(query_vectors, wanted, strict=True):
-        with Stopwatch() as watch:
-            results = semantic_search(embedding=vector, limit=K, threshold=-1, repository=repository)
-        filtered_ms.append(watch.ms)
-        filtered_found.append([int(r.document.path) for r in results])
-    figures["ours_filtered_1pct"] = {
-        **timings(filtered_ms),
-        "recall_at_10": recall(filtered_found, truth_filtered),
-        "rows_mean": round(float(np.mean([len(f) for f in filtered_found])), 2),
-    }
-
+    figures["ours_filtered_1pct"] = ours_filtered(work).filtered_figures(work.truth_filtered)
     # the same filter forced onto the index (no exact scan of the filter's rows): the iterative scan on
     # pgvector >= 0.8; on 0.6, ef_search would have to be 3,000 (> 1,000), so it still ranks exactly
-    indexed_ms, indexed_found = [], []
     with override_settings(VAULT_SEARCH_EXACT_MAX_ROWS=count // 200):
-        for vector, repository in zip(query_vectors, wanted, strict=True):
-            with Stopwatch() as watch:
-                results = semantic_search(embedding=vector, limit=K, threshold=-1, repository=repository)
-            indexed_ms.append(watch.ms)
-            indexed_found.append([int(r.document.path) for r in results])
-    figures["ours_filtered_1pct_index_plan"] = {
-        **timings(indexed_ms),
-        "recall_at_10": recall(indexed_found, truth_filtered),
-        "rows_mean": round(float(np.mean([len(f) for f in indexed_found])), 2),
-    }
+        indexed = ours_filtered(work)
+    figures["ours_filtered_1pct_index_plan"] = indexed.filtered_figures(work.truth_filtered)
 
-    # the naive filtered query at pgvector's default ef_search, for contrast
     naive_conn = raw_connection()
-    naive_sql = (
-        'SELECT e.document_id FROM "vault"."embeddings" e JOIN "vault"."documents" d ON d.id = e.document_id '
-        "WHERE d.repository = %s ORDER BY e.embedding <=> %s LIMIT 10"
+    figures["naive_filtered_1pct_ef40"] = naive_filtered(naive_conn, work).filtered_figures(
+        work.truth_filtered
     )
-    naive_ms, naive_found = [], []
-    for vector, repository in zip(query_vectors, wanted, strict=True):
-        with Stopwatch() as watch:
-            ids = [row[0] for row in naive_conn.execute(naive_sql, [repository, vector])]
-        naive_ms.append(watch.ms)
-        naive_found.append([paths[i] for i in ids])
-    figures["naive_filtered_1pct_ef40"] = {
-        **timings(naive_ms),
-        "recall_at_10": recall(naive_found, truth_filtered),
-        "rows_mean": round(float(np.mean([len(f) for f in naive_found])), 2),
-    }
     for conn in (exact_conn, raw_conn, naive_conn):
         conn.close()
     connection.close()
 
-    exact_p50, raw_p50 = figures["exact"]["p50_ms"], figures["raw_hnsw_ef100"]["p50_ms"]
-    ours, filtered = figures["ours"], figures["ours_filtered_1pct"]
-    figures["ratios"] = {
-        "exact_p50_over_ours_p50": round(exact_p50 / ours["p50_ms"], 1),
-        "ours_p50_over_raw_p50": round(ours["p50_ms"] / raw_p50, 2),
-    }
-    figures["targets_met"] = {
-        "recall_at_10_ge_0.99": ours["recall_at_10"] >= 0.99,
-        "p50_100x_below_exact": exact_p50 / ours["p50_ms"] >= 100,
-        "p50_within_1.5x_raw": ours["p50_ms"] <= 1.5 * raw_p50,
-        "filtered_recall_ge_0.95": filtered["recall_at_10"] >= 0.95,
-        "filtered_p50_le_25ms": filtered["p50_ms"] <= 25,
-    }
+    figures.update(verdict(figures))
     return figures
 
 

@@ -173,16 +173,7 @@ def insert_as_the_old_services_did(source: Source) -> None:
     )
 
 
-def test_every_mapped_value_arrives_as_this_project_stores_it(seed_era):
-    insert_as_the_old_services_did(seed_era)
-    before = seed_era.snapshot()
-
-    report = import_prisma(seed_era.url)
-
-    assert report.ok, [(t.table, t.error) for t in report.tables if t.error]
-    assert report.refusals == []
-    assert seed_era.snapshot() == before
-
+def _assert_users_and_vault_arrived() -> None:
     user = User.objects.get(pk=USER_ID)  # uuids kept
     assert (user.email, user.name, user.has_usable_password()) == ("Mette@Tekup.dk", "Mette", False)
     document = Document.objects.get(pk=DOC_ID)
@@ -195,12 +186,16 @@ def test_every_mapped_value_arrives_as_this_project_stores_it(seed_era):
     assert [round(float(x), 3) for x in embedding.embedding] == VECTOR
     assert embedding.content_hash == document.content_hash  # counts as fresh
 
+
+def _assert_billy_arrived() -> None:
     organization = Organization.objects.get(pk=ORG_ID)
     assert "plaintext" not in organization.billy_api_key
     assert crypto.decrypt(organization.billy_api_key) == "billy-plaintext-key-42"
     assert str(ToolAuditLog.objects.get(organization=organization).ip_address) == "10.0.0.7"
     assert UsageMetric.objects.get(organization=organization).cache_hit_rate == Decimal("50.13")
 
+
+def _assert_renos_arrived() -> None:
     customer = Customer.objects.get(pk=migrated_id("renos", "customers", "cm3x9k2l40000qz8h1v2b3c4d"))
     assert customer.pk == uuid.uuid5(uuid.NAMESPACE_URL, "prisma:renos.customers:cm3x9k2l40000qz8h1v2b3c4d")
     assert (customer.total_revenue, customer.tags) == (Decimal("1234.57"), ["vip"])  # half up
@@ -224,11 +219,12 @@ def test_every_mapped_value_arrives_as_this_project_stores_it(seed_era):
         Decimal("150.00"),
     )
     assert InvoiceCounter.objects.get(year=2025).last_number == 41
-    assert report.invoice_counters == {2025: 41}
     message = ChatMessage.objects.get()
     assert message.session.user_id == "user-7"
     assert message.timestamp == dt.datetime(2025, 10, 4, 12, tzinfo=UTC)
 
+
+def _assert_crm_arrived() -> None:
     contact = Contact.objects.get(pk=migrated_id("crm", "CrmContact", "clx1contact"))
     assert (contact.first_name, contact.last_name, contact.linkedin) == ("Ole", "Hansen", "in/ole")
     assert contact.created_at == dt.datetime(2025, 10, 5, 14, 30, tzinfo=UTC)  # naive read as UTC
@@ -244,10 +240,30 @@ def test_every_mapped_value_arrives_as_this_project_stores_it(seed_era):
         Decimal("500.01"),
         Decimal("1000.02"),
     )
+
+
+def _assert_flow_arrived() -> None:
     workflow = Workflow.objects.get(pk=migrated_id("flow", "FlowWorkflow", "clx1flow"))
     secret = Variable.objects.get(workflow=workflow, key="token")
     assert secret.is_secret and crypto.decrypt(secret.value) == "flow-plaintext-secret"
     assert Variable.objects.get(workflow=workflow, key="greeting").value == "Hej"
+
+
+def test_every_mapped_value_arrives_as_this_project_stores_it(seed_era):
+    insert_as_the_old_services_did(seed_era)
+    before = seed_era.snapshot()
+
+    report = import_prisma(seed_era.url)
+
+    assert report.ok, [(t.table, t.error) for t in report.tables if t.error]
+    assert report.refusals == []
+    assert seed_era.snapshot() == before
+    _assert_users_and_vault_arrived()
+    _assert_billy_arrived()
+    _assert_renos_arrived()
+    assert report.invoice_counters == {2025: 41}
+    _assert_crm_arrived()
+    _assert_flow_arrived()
 
     by_table = {t.table: t for t in report.tables}
     assert (by_table["renos.invoices"].imported, by_table["renos.invoices"].rounded) == (1, 2)
