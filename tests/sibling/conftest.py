@@ -9,6 +9,7 @@ from requirements.txt in a fresh environment.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -18,6 +19,7 @@ import sysconfig
 from pathlib import Path
 from urllib.parse import quote
 
+import fasteners
 import pytest
 from django.conf import settings
 from django.core.management import call_command
@@ -46,28 +48,54 @@ def source_files() -> list[str]:
     return sorted({name for name in listed.split("\0") if name and (REPO / name).is_file()})
 
 
+@contextlib.contextmanager
+def built_once(tmp_path_factory, name: str):
+    """A directory that the first worker of a parallel run (pytest-xdist) fills and the others reuse,
+    as xdist's documentation shows for session fixtures: yields (directory, whether to build it)."""
+    root = tmp_path_factory.getbasetemp().parent  # the run's directory, above each worker's own
+    directory = root / name
+    with fasteners.InterProcessLock(str(root / f"{name}.lock")):
+        ready = directory / ".ready"
+        if not ready.exists():
+            shutil.rmtree(directory, ignore_errors=True)
+            directory.mkdir()
+            yield directory, True
+            ready.touch()
+        else:
+            yield directory, False
+
+
 @pytest.fixture(scope="session")
 def wheel(tmp_path_factory) -> Path:
     """`pip wheel . --no-deps`, run in a copy of the source files: an in-place build would leave build/
-    and *.egg-info behind, and setuptools reuses a stale build/ in the next wheel."""
-    source = tmp_path_factory.mktemp("source")
-    for name in source_files():
-        (source / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(REPO / name, source / name)
-    wheelhouse = tmp_path_factory.mktemp("wheelhouse")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", ".", "--no-deps", "--quiet", "--wheel-dir", str(wheelhouse)],
-        cwd=source,
-        check=True,
-        timeout=600,
-    )
+    and *.egg-info behind, and setuptools reuses a stale build/ in the next wheel. Built once per run."""
+    with built_once(tmp_path_factory, "sibling-wheel") as (wheelhouse, build):
+        if build:
+            source = tmp_path_factory.mktemp("source")
+            for name in source_files():
+                (source / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(REPO / name, source / name)
+            subprocess.run(
+                [sys.executable, "-m", "pip", "wheel", ".", "--no-deps", "--quiet", "--wheel-dir",
+                 str(wheelhouse)],
+                cwd=source,
+                check=True,
+                timeout=600,
+            )  # fmt: skip
     (built,) = wheelhouse.glob("tekupdb-*.whl")
     return built
 
 
 @pytest.fixture(scope="session")
 def sibling_python(wheel, tmp_path_factory) -> Path:
-    venv = tmp_path_factory.mktemp("sibling-venv")
+    """A virtual environment with the wheel installed, made once per run."""
+    with built_once(tmp_path_factory, "sibling-venv") as (venv, build):
+        if build:
+            _make_sibling_venv(venv, wheel)
+    return venv / "bin" / "python"
+
+
+def _make_sibling_venv(venv: Path, wheel: Path) -> None:
     subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
     python = venv / "bin" / "python"
     # --system-site-packages reaches the base interpreter's packages only; when the tests themselves run
@@ -85,7 +113,6 @@ def sibling_python(wheel, tmp_path_factory) -> Path:
         check=True,
         timeout=300,
     )
-    return python
 
 
 def sibling_env(*, user: str = ROLE, password: str = "", **extra: str) -> dict[str, str]:
