@@ -325,6 +325,10 @@ def _ensure_database(server: EmbeddedServer, database: str) -> None:
     with psycopg.connect(server.uri("postgres"), autocommit=True) as conn:
         if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone():
             return
-        # Another process may create it between the check and here.
-        with contextlib.suppress(errors.DuplicateDatabase):
+        # Another process may create it between the check and here: PostgreSQL reports "already exists"
+        # (DuplicateDatabase), or, when both CREATEs run at once, the catalog's unique index
+        # (UniqueViolation). Left unhandled, Django's test database creation fell back to connecting to
+        # this database instead of "postgres", and its connection pool for the alias then kept
+        # reaching it after the switch to the test database.
+        with contextlib.suppress(errors.DuplicateDatabase, errors.UniqueViolation):
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
