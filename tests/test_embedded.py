@@ -326,3 +326,28 @@ def test_an_ordinary_user_starts_migrates_and_serves(tmp_path):
             check=False,
         )
         shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="the embedded server only")
+def test_processes_that_create_the_database_at_once_all_succeed():
+    """Two processes starting on a fresh data directory both create the configured database: a CREATE
+    that loses the race is refused by the catalog's unique index, which must count as "it exists"."""
+    import psycopg
+    from django.conf import settings
+
+    from tests.support.concurrency import run_together
+
+    server = embedded.ensure_running(settings.DATABASES["default"]["EMBEDDED_DATA_DIR"])
+    names = [f"tekup_race_{os.getpid()}_{attempt}" for attempt in range(4)]
+    try:
+        for name in names:
+            run_together([lambda name=name: embedded._ensure_database(server, name)] * 6)
+        with psycopg.connect(server.uri("postgres"), autocommit=True) as conn:
+            found = conn.execute(
+                "SELECT count(*) FROM pg_database WHERE datname = ANY(%s)", [names]
+            ).fetchone()
+        assert found == (len(names),)
+    finally:
+        with psycopg.connect(server.uri("postgres"), autocommit=True) as conn:
+            for name in names:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
