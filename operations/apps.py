@@ -1,9 +1,18 @@
 from django.apps import AppConfig, apps
 
 
+def _after_flush(kwargs) -> bool:
+    """post_migrate is also sent after a flush (`manage.py flush`, and pytest-django after every test that
+    commits), with no migration plan: the tables and their triggers are all still there."""
+    return kwargs.get("plan") is None
+
+
 def install_updated_at_triggers(using="default", **kwargs):
     """post_migrate: every model table with an `updated_at` column gets its touch trigger."""
     from django.db import connections
+
+    if _after_flush(kwargs):
+        return
 
     from tekupdb.db.triggers import ensure_updated_at_triggers
 
@@ -30,6 +39,7 @@ def ensure_embedded_readonly_role(using="default", **kwargs):
     from .health import app_schemas
 
     connection = connections[using]
+    # Also after a flush: a restore (`--no-privileges`) leaves the tables without the role's grants.
     if settings.READONLY_DATABASE not in settings.DATABASES or not connection.settings_dict.get(
         "EMBEDDED_DATA_DIR"
     ):

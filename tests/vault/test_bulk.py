@@ -174,5 +174,12 @@ def test_bulk_upsert_refuses_a_bad_batch_size(db):
         bulk_upsert_documents(rows=[], batch_size=0)
 
 
+@pytest.mark.parametrize("progress", [lambda: None, lambda done, total: None, "print"])
+def test_a_progress_that_cannot_take_the_count_is_refused_before_anything_is_written(db, progress):
+    with pytest.raises(ValidationError, match="progress must be a callable taking the number of rows done"):
+        bulk_upsert_documents(rows=rows(3), progress=progress)
+    assert not Document.objects.exists()
+
+
 def test_bulk_upsert_of_nothing_counts_nothing(db):
     assert bulk_upsert_documents(rows=[]) == BulkUpsertCounts()

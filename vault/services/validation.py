@@ -6,6 +6,7 @@ argument's name; the vector checks hold the rules of an embedding (1536 finite n
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable
 from typing import Any
@@ -154,6 +155,16 @@ def _clean_embedder(embedder: Any) -> Embedder | None:
 
 
 def _clean_progress(progress: Any) -> Callable[[int], None] | None:
-    if progress is not None and not callable(progress):
-        raise v.invalid("progress", "progress must be a callable taking the number of rows done, or None.")
+    message = "progress must be a callable taking the number of rows done, or None."
+    if progress is None:
+        return None
+    if not callable(progress):
+        raise v.invalid("progress", message)
+    # Refused now, not as a TypeError after the first batch is written.
+    try:
+        inspect.signature(progress).bind(0)
+    except TypeError:
+        raise v.invalid("progress", message) from None
+    except ValueError:  # no signature to read (some builtins): taken on trust
+        pass
     return progress
