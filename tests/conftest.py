@@ -19,6 +19,16 @@ def pytest_configure(config):
     settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """The files that start processes, servers or a browser (marked `slow` or `e2e`) first, in a stable
+    sort: the parallel run hands out a file at a time in this order, so the long files start early and
+    the many quick ones fill in at the end, instead of one worker finishing the embedded-server tests
+    alone (pytest-django's order would put them last: they use no database)."""
+    slow = {item.path for item in items if item.get_closest_marker("slow") or item.get_closest_marker("e2e")}
+    items.sort(key=lambda item: item.path not in slow)
+
+
 @pytest.fixture
 def staff_user(db):
     from shared.services import create_user

@@ -10,7 +10,8 @@ from operations.restore import restore_backup
 from shared.models import AuditLog, User
 from shared.services import create_user, log_event
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# slow: pg_dump, pg_restore and the commands run as processes.
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 def _make_data(n=3):

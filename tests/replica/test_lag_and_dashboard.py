@@ -15,7 +15,11 @@ from vault.factories import DocumentFactory
 
 from .conftest import elsewhere
 
-pytestmark = pytest.mark.django_db(transaction=True, databases=[DEFAULT_DB_ALIAS, REPLICA_ALIAS])
+# slow: the folder's fixture starts a streaming replica (tests/replica/conftest.py).
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True, databases=[DEFAULT_DB_ALIAS, REPLICA_ALIAS]),
+]
 
 
 def poll(condition, *, timeout: float = 30.0, what: str) -> None:

@@ -22,7 +22,11 @@ from vault.services import create_embedding, find_documents, search_text, semant
 
 from .conftest import elsewhere, point_replica_alias_at, replica_alias_settings
 
-pytestmark = pytest.mark.django_db(transaction=True, databases=[DEFAULT_DB_ALIAS, REPLICA_ALIAS])
+# slow: the folder's fixture starts a streaming replica (tests/replica/conftest.py).
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True, databases=[DEFAULT_DB_ALIAS, REPLICA_ALIAS]),
+]
 
 REPOSITORY = "tekup/replica"
 TEXT = "streaming replica search on a hot standby"

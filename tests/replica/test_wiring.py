@@ -25,6 +25,10 @@ print(json.dumps({
 """
 
 
+# slow: the folder's fixture starts a streaming replica (tests/replica/conftest.py).
+pytestmark = pytest.mark.slow
+
+
 def settings_with(**variables) -> dict:
     import json
 
