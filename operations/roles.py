@@ -27,6 +27,11 @@ SHARED_SCHEMA = "shared"
 READONLY = "readonly"
 # statement_timeout of the read-only role: a runaway SELECT from the SQL tool is cancelled by the server.
 READONLY_STATEMENT_TIMEOUT = "15s"
+# What the read-only role gets at every login (ALTER ROLE ... SET), and what readonly_role_state looks for.
+READONLY_ROLE_SETTINGS = {
+    "default_transaction_read_only": "on",
+    "statement_timeout": READONLY_STATEMENT_TIMEOUT,
+}
 
 # Columns no role made by db_roles may read: (app label, model, field).
 PASSWORD_COLUMNS = [("shared", "User", "password")]
@@ -150,10 +155,7 @@ SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = %(role)s),
 
 def readonly_role_state(cursor) -> tuple[bool, bool]:
     """(exists, configured) of the read-only role: what `readonly_sql(create=, role_settings=)` may skip."""
-    settings_text = [
-        "default_transaction_read_only=on",
-        f"statement_timeout={READONLY_STATEMENT_TIMEOUT}",
-    ]
+    settings_text = [f"{name}={value}" for name, value in READONLY_ROLE_SETTINGS.items()]
     cursor.execute(_READONLY_ROLE_STATE_SQL, {"role": readonly_role_name(), "settings": settings_text})
     exists, configured = cursor.fetchone()
     return exists, configured
@@ -174,10 +176,8 @@ def readonly_sql(
             # Role settings apply at every login; a session may SET them back, which the SQL tool
             # prevents by running each query in its own READ ONLY transaction on a connection it does
             # not reuse.
-            sql.SQL("ALTER ROLE {} SET default_transaction_read_only = on").format(r),
-            sql.SQL("ALTER ROLE {} SET statement_timeout = {}").format(
-                r, sql.Literal(READONLY_STATEMENT_TIMEOUT)
-            ),
+            sql.SQL("ALTER ROLE {} SET {} = {}").format(r, sql.Identifier(name), sql.Literal(value))
+            for name, value in READONLY_ROLE_SETTINGS.items()
         ]
     statements.append(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(database), r))
     for schema in schemas:

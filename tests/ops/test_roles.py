@@ -80,7 +80,8 @@ def test_db_roles_prints_the_readonly_role_and_column_grants(role_prefix, capsys
     call_command("db_roles")
     out = capsys.readouterr().out
     assert 'CREATE ROLE "tekup_test_readonly" LOGIN' in out
-    assert 'ALTER ROLE "tekup_test_readonly" SET default_transaction_read_only = on' in out
+    assert 'ALTER ROLE "tekup_test_readonly" SET "default_transaction_read_only" = \'on\'' in out
+    assert 'ALTER ROLE "tekup_test_readonly" SET "statement_timeout" = \'15s\'' in out
     assert 'GRANT SELECT ON ALL TABLES IN SCHEMA "flow" TO "tekup_test_readonly"' in out
     assert 'REVOKE SELECT ON "shared"."users" FROM "tekup_test_crm"' in out
     assert 'REVOKE SELECT ON "billy"."organizations" FROM "tekup_test_readonly"' in out
@@ -160,3 +161,24 @@ def test_db_roles_as_a_process(manage, role_prefix):
     assert '"tekup_test_crm"' in result.stdout and "tekup_test_vault" not in result.stdout
     result = manage("db_roles", "--schema", "nope", env=env)
     assert result.returncode == 1 and "Not an app schema: nope" in result.stderr
+
+
+def test_the_readonly_role_state_says_what_a_migrate_may_skip(role_prefix):
+    """A migrate writes the cluster-wide role and its settings only when they are missing or changed."""
+    from operations import roles
+
+    def state():
+        with pg.connect() as conn:
+            return roles.readonly_role_state(conn.cursor())
+
+    assert state() == (False, False)
+    with pg.connect() as conn:
+        for statement in roles.readonly_sql(schemas=["vault"], database=conn.info.dbname):
+            conn.execute(statement)
+    assert state() == (True, True)
+    with pg.connect() as conn:
+        conn.execute("ALTER ROLE \"tekup_test_readonly\" SET statement_timeout = '1min'")
+    assert state() == (True, False)
+    skipped = roles.readonly_sql(schemas=["vault"], database="x", create=False, role_settings=False)
+    with pg.connect() as conn:
+        assert not [s for s in skipped if "ALTER ROLE" in s.as_string(conn)]

@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
 import psycopg
 import pytest
 from django.conf import settings
@@ -96,20 +97,10 @@ def _reserve_slot(primary_settings: dict) -> str:
             [SLOT_PREFIX + "%"],
         ).fetchall()
         for (name,) in stale:
-            if not _process_alive(int(name.removeprefix(SLOT_PREFIX))):
+            if not psutil.pid_exists(int(name.removeprefix(SLOT_PREFIX))):
                 conn.execute("SELECT pg_drop_replication_slot(%s)", [name])
         conn.execute("SELECT pg_create_physical_replication_slot(%s, true)", [slot])
     return slot
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _release_slot(primary_settings: dict) -> None:
