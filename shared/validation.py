@@ -23,7 +23,7 @@ import json
 import math
 import re
 from collections.abc import Iterable, Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 from django.contrib.postgres.fields import ArrayField
@@ -230,19 +230,21 @@ def decimal(
         raise invalid(name, f"{name} must be a finite number, not {value}.")
     _, digits, exponent = result.as_tuple()
     assert isinstance(exponent, int)  # finite, checked above
-    places = max(0, -exponent)
     whole = max(len(digits) + exponent, 0)
-    if decimal_places is not None and places > decimal_places:
-        # Trailing zeros (2.500) are not precision: normalise before refusing.
-        normal = result.normalize()
-        exponent = normal.as_tuple().exponent
-        assert isinstance(exponent, int)
-        if -exponent > decimal_places:
-            raise invalid(name, f"{name} must have at most {decimal_places} decimal places, not {value}.")
-        result = result.quantize(Decimal(1).scaleb(-decimal_places))
     if max_digits is not None and whole > max_digits - (decimal_places or 0):
         limit = max_digits - (decimal_places or 0)
         raise invalid(name, f"{name} must have at most {limit} digits before the decimal point.")
+    if decimal_places is not None and -exponent > decimal_places:
+        # Trailing zeros (2.500) are not precision. They are counted in the digits themselves:
+        # normalize() and quantize() round to the context's 28 digits, which would accept
+        # 1.000000000000000000000000000001 as 1, or raise InvalidOperation on a long value.
+        significant = len(digits)
+        while significant and digits[significant - 1] == 0 and len(digits) - significant < -exponent:
+            significant -= 1
+        if -exponent - (len(digits) - significant) > decimal_places:
+            raise invalid(name, f"{name} must have at most {decimal_places} decimal places, not {value}.")
+        exact = Context(prec=whole + decimal_places + 1)
+        result = result.quantize(Decimal(1).scaleb(-decimal_places), context=exact)
     if min_value is not None and max_value is not None and not min_value <= result <= max_value:
         raise invalid(name, f"{name} must be between {min_value} and {max_value}, not {result}.")
     if min_value is not None and result < min_value:
