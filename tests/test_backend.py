@@ -97,6 +97,79 @@ def test_flush_truncates_the_tables_with_rows_and_those_referencing_them_and_no_
     assert {table for table in watched if after[table] != before[table]} == set(watched[:2])
 
 
+def _filenodes(relations: list[str]) -> dict[str, int]:
+    """{relation: its file number}, for names as regclass prints them."""
+    return {name: catalog("SELECT pg_relation_filenode(%s::regclass)", [name])[0][0] for name in relations}
+
+
+def test_flush_empties_only_the_partitions_that_hold_rows(db):
+    """A partitioned table is checked month by month: one audit row empties its month only."""
+    from django.core.management.color import no_style
+
+    AuditLog.objects.create(action="x", resource_type="y", resource_id="z")
+    partitions = [
+        row[0]
+        for row in catalog("SELECT relid::text FROM pg_partition_tree('shared.audit_logs') WHERE isleaf")
+    ]
+    (busy,) = catalog("SELECT tableoid::regclass::text FROM shared.audit_logs")[0]
+    before = _filenodes(partitions)
+    tables = connection.introspection.django_table_names(only_existing=True, include_views=False)
+    connection.ops.execute_sql_flush(connection.ops.sql_flush(no_style(), tables))
+
+    assert catalog("SELECT count(*) FROM shared.audit_logs")[0][0] == 0
+    after = _filenodes(partitions)
+    assert len(partitions) > 1
+    assert {table for table in partitions if after[table] != before[table]} == {busy}
+
+
+def _content_types_and_permissions():
+    from django.contrib.auth.models import Permission
+    from django.contrib.contenttypes.models import ContentType
+
+    return (
+        set(ContentType.objects.values_list("pk", "app_label", "model")),
+        set(Permission.objects.values_list("pk", "codename", "name")),
+    )
+
+
+def test_the_flush_command_keeps_the_content_types_and_permissions_post_migrate_writes_again(db):
+    before = _content_types_and_permissions()
+    User.objects.create_user(email="flushed@tekup.dk", name="Flushed")
+
+    call_command("flush", interactive=False, verbosity=0, reset_sequences=False)  # as a test teardown
+
+    assert not User.objects.exists()
+    # The same rows with the same ids: kept. Django's flush writes them again with new ids.
+    assert _content_types_and_permissions() == before
+    assert len(before[0]) > 70 and len(before[1]) > 280
+
+
+def test_the_flush_command_writes_changed_permissions_again_as_django_does(db):
+    from django.contrib.auth.models import Permission
+    from django.contrib.contenttypes.models import ContentType
+
+    content_types, permissions = _content_types_and_permissions()
+    Permission.objects.filter(codename="view_user").update(name="tampered")
+    Permission.objects.create(
+        codename="extra", name="Extra", content_type=ContentType.objects.get_for_model(User)
+    )
+    with connection.cursor() as cursor:  # TRUNCATE refuses pending deferred checks: check them now
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+    call_command("flush", interactive=False, verbosity=0, reset_sequences=False)  # as a test teardown
+
+    after_types, after_permissions = _content_types_and_permissions()
+    assert after_types == content_types  # unchanged: kept
+    assert {(code, name) for _, code, name in after_permissions} == {(c, n) for _, c, n in permissions}
+    assert not {pk for pk, _, _ in after_permissions} & {pk for pk, _, _ in permissions}  # written again
+
+
+def test_the_flush_command_without_post_migrate_empties_them_as_django_does(db):
+    call_command("flush", interactive=False, verbosity=0, reset_sequences=False, inhibit_post_migrate=True)
+
+    assert _content_types_and_permissions() == (set(), set())
+
+
 @pytest.mark.parametrize("run", [1, 2])
 @pytest.mark.django_db(transaction=True, reset_sequences=True)
 def test_reset_sequences_restarts_schema_table_identities(run):

@@ -27,6 +27,8 @@ from django.db import connection, transaction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.support.database import built_for_the_module
+
 from .strategies import SPECS, core_hostile, hostile
 from .world import build_world
 
@@ -169,21 +171,9 @@ class _NoWorld:
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
-    """The rows are built once for the module, in a transaction rolled back at its end; each test's
-    own transaction (the `db` fixture) nests inside it as a savepoint."""
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            built = build_world()
-        except BaseException:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-            raise
-    yield built
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        outer.__exit__(None, None, None)
+    """The rows, built once for the module (tests.support.database)."""
+    with built_for_the_module(django_db_blocker, build_world) as built:
+        yield built
 
 
 def _call(function, kwargs: dict[str, Any], qualname: str, before: tuple[int, ...]) -> None:

@@ -51,19 +51,30 @@ def superuser(transactional_db):
     return User.objects.create_superuser(email="boss@tekup.dk", name="Boss", password=PASSWORD)
 
 
+def logged_in_page(browser, live_server, user, *, width: int = 1280):
+    """A new browser page at the admin's index, logged in as `user` by its session cookie (Django's
+    `Client.force_login`, which sends `user_logged_in` as a form login does): the login form itself is
+    walked once, in test_admin.py::test_dashboard_after_login, not before every test."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    context = browser.new_context(base_url=live_server.url, viewport={"width": width, "height": 900})
+    context.set_default_timeout(15_000)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+    page = context.new_page()
+    page.goto("/admin/")
+    return page
+
+
 @pytest.fixture
 def page(browser, live_server, superuser):
     """A browser page logged in to the admin as a superuser."""
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.goto("/admin/login/")
-    page.fill("#id_username", superuser.email)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url(f"{live_server.url}/admin/")
+    page = logged_in_page(browser, live_server, superuser)
     yield page
-    context.close()
+    page.context.close()
 
 
 @pytest.fixture

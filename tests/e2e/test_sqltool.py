@@ -11,7 +11,7 @@ from operations.groups import SQL
 from shared.models import AuditLog, User
 from shared.services import create_user
 
-from .conftest import ARTIFACTS, PASSWORD
+from .conftest import ARTIFACTS, PASSWORD, logged_in_page
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, databases=["default", "readonly"]),
@@ -25,15 +25,7 @@ pytestmark = [
 
 
 def log_in(browser, live_server, user):
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1400, "height": 900})
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.goto("/admin/login/")
-    page.fill("#id_username", user.email)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url(f"{live_server.url}/admin/")
-    return page
+    return logged_in_page(browser, live_server, user, width=1400)
 
 
 @pytest.fixture

@@ -1,8 +1,12 @@
+import logging
+
 import numpy as np
 import pytest
+from django.db import connection
 
 from vault.embedders import OfflineEmbedder
 from vault.models import EMBEDDING_DIMENSIONS
+from vault.services import bulk_upsert_documents
 
 
 def unit(vector) -> np.ndarray:
@@ -27,6 +31,50 @@ def exact_top(vectors: np.ndarray, query: np.ndarray, k: int, mask=None) -> list
         similarity = np.where(mask, similarity, -np.inf)
     order = np.argsort(-similarity, kind="stable")
     return [int(i) for i in order[:k] if np.isfinite(similarity[i])]
+
+
+# --- searches over loaded vectors (test_search, test_search_plans) ---
+
+
+def load(vectors, repositories=None, source="github"):
+    """One document per vector, path = its index; returns nothing, rows are found by path."""
+    rows = (
+        {
+            "source": source,
+            "repository": repositories[i] if repositories is not None else "tekup/main",
+            "path": str(i),
+            "content": f"document {i}",
+            "embedding": vector,
+        }
+        for i, vector in enumerate(vectors)
+    )
+    bulk_upsert_documents(rows=rows, batch_size=500)
+
+
+def indexes(results):
+    return [int(result.document.path) for result in results]
+
+
+def near(vectors, index, seed=1):
+    """A query close to row `index`, but not equal to it."""
+    noise = np.random.default_rng(seed).standard_normal(vectors.shape[1]) * 0.002
+    return unit(vectors[index] + noise)
+
+
+@pytest.fixture
+def plans(caplog):
+    """The plans semantic_search chose, as it logs them."""
+    caplog.set_level(logging.DEBUG, logger="vault.services")
+    return lambda: [
+        r.getMessage().removeprefix("semantic_search: ") for r in caplog.records if r.name == "vault.services"
+    ]
+
+
+def ef_search() -> str:
+    """The session's hnsw.ef_search."""
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW hnsw.ef_search")
+        return cursor.fetchone()[0]
 
 
 class CountingEmbedder(OfflineEmbedder):

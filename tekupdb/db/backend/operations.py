@@ -6,35 +6,56 @@ table a new file and removes the old ones at commit, so it costs per relation, n
 whose disks are mounted with `discard` (every removed file is trimmed as it goes). pytest-django flushes
 after every test that commits (`transactional_db`, `live_server`), when most tables are already empty.
 
-So the flush finds the tables that hold a row (one `EXISTS` each, cheap), adds every table whose foreign
-key references one of them (as TRUNCATE itself requires, unless the flush cascades), and truncates just
-those: about 0.06 s after a typical test. The result is Django's: every listed table is empty. It first
-locks every listed table as Django's TRUNCATE would (ACCESS EXCLUSIVE), so no writer can fill a table
-between the check and the truncate. A flush that resets sequences (`reset_sequences=True`) must restart
-the identities of empty tables too, so it stays Django's full TRUNCATE ... RESTART IDENTITY.
+So the flush finds the tables that hold a row (one `EXISTS` each, cheap; a partitioned table month by
+month, so that a test's one audit row empties one partition, not all of them), adds every table whose
+foreign key references one of them (as TRUNCATE itself requires, unless the flush cascades), and truncates
+just those. The result is Django's: every listed table is empty. It first locks every listed table as
+Django's TRUNCATE would (ACCESS EXCLUSIVE), so no writer can fill a table between the check and the
+truncate. A flush that resets sequences (`reset_sequences=True`) must restart the identities of empty
+tables too, so it stays Django's full TRUNCATE ... RESTART IDENTITY.
+
+`kept_if_unchanged` lets the caller name tables whose rows the flush's own aftermath writes again
+(post_migrate's content types and permissions, `operations`' flush command): when such a table holds
+exactly those rows it is left as it is, since emptying it only to have the same rows inserted again
+cost over 0.1 s a flush. Any difference, or a table pulled in by a foreign key, and it is truncated.
 """
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
 from django.db.backends.postgresql import operations as postgresql
 
 _FLUSH_NONEMPTY = """DO $flush$
 DECLARE
   listed regclass[] := {tables}::regclass[];
+  everything regclass[];  -- the listed tables and all their partitions
+  kept regclass[];
   busy regclass[] := '{{}}';
   referencing regclass[];
   t regclass;
   has_rows boolean;
 BEGIN
   EXECUTE 'LOCK TABLE ' || array_to_string(listed, ', ') || ' IN ACCESS EXCLUSIVE MODE';
-  FOREACH t IN ARRAY listed LOOP
+  kept := {kept}::regclass[];  -- checked under the lock: no writer can change them after the check
+  -- pg_partition_tree lists a partitioned table and its partitions, and nothing for a plain table.
+  SELECT array_agg(coalesce(p.relid, l.r)) INTO everything
+    FROM unnest(listed) AS l(r) LEFT JOIN LATERAL pg_partition_tree(l.r) AS p ON true;
+  -- A partitioned table's rows are in its leaf partitions: each checked on its own.
+  FOR t IN SELECT c.oid FROM pg_class c
+            WHERE c.oid = ANY (everything) AND c.relkind = 'r' AND c.oid <> ALL (kept) LOOP
     EXECUTE format('SELECT EXISTS (SELECT FROM %s)', t) INTO has_rows;
     IF has_rows THEN busy := busy || t; END IF;
   END LOOP;
-  -- TRUNCATE refuses a table that a table left out references: add those, until none is left out.
+  -- TRUNCATE refuses a table that a table left out references: add those, until none is left out
+  -- (a kept table too; a partitioned table is then truncated whole).
   LOOP
     SELECT coalesce(array_agg(DISTINCT c.conrelid::regclass), '{{}}') INTO referencing
       FROM pg_constraint c
      WHERE c.contype = 'f' AND c.confrelid = ANY (busy) AND c.conrelid <> ALL (busy)
-       AND c.conrelid = ANY (listed);
+       AND c.conrelid = ANY (everything);
     EXIT WHEN cardinality(referencing) = 0;
     busy := busy || referencing;
   END LOOP;
@@ -44,13 +65,57 @@ BEGIN
 END
 $flush$;"""
 
+# One kept-if-unchanged check: the table is left out of the flush when `query` returns exactly `rows`.
+_UNCHANGED = """NOT EXISTS (({query}) EXCEPT ({values})) AND NOT EXISTS (({values}) EXCEPT ({query}))"""
+
+
+@dataclass(frozen=True)
+class Unchanged:
+    """A table to keep when `query` (text columns) returns exactly `rows`, as a set."""
+
+    table: str
+    query: str
+    rows: Sequence[tuple[str, ...]]
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
 
 class DatabaseOperations(postgresql.DatabaseOperations):
+    _unchanged: tuple[Unchanged, ...] = ()
+
+    @contextlib.contextmanager
+    def kept_if_unchanged(self, checks: Sequence[Unchanged]) -> Iterator[None]:
+        """While in the block, `sql_flush` keeps each checked table whose rows are exactly the given ones."""
+        previous, self._unchanged = self._unchanged, tuple(checks)
+        try:
+            yield
+        finally:
+            self._unchanged = previous
+
     def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
         if not tables or reset_sequences:
             return super().sql_flush(
                 style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
             )
-        names = ", ".join("'{}'".format(self.quote_name(table).replace("'", "''")) for table in tables)
+        listed = [self._regclass(table) for table in tables]
+        kept = "'{}'"
+        checks = [check for check in self._unchanged if check.table in tables and check.rows]
+        if checks:  # which of them are unchanged is decided in SQL, under the flush's lock
+            kept = " || ".join(
+                f"(CASE WHEN {self._unchanged_sql(check)} THEN ARRAY[{self._regclass(check.table)}]"
+                " ELSE '{}' END)::regclass[]"
+                for check in checks
+            )
         cascade = " || ' CASCADE'" if allow_cascade else ""
-        return [_FLUSH_NONEMPTY.format(tables=f"ARRAY[{names}]", cascade=cascade)]
+        tables_sql = f"ARRAY[{', '.join(listed)}]"
+        return [_FLUSH_NONEMPTY.format(tables=tables_sql, kept=f"({kept})", cascade=cascade)]
+
+    def _regclass(self, table: str) -> str:
+        return _literal(self.quote_name(table))
+
+    @staticmethod
+    def _unchanged_sql(check: Unchanged) -> str:
+        values = "VALUES " + ", ".join("(" + ", ".join(_literal(v) for v in row) + ")" for row in check.rows)
+        return _UNCHANGED.format(query=check.query, values=values)
