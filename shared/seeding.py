@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+import factory.random
 from django.db import connection, transaction
 from django.db.backends.utils import split_identifier
 from django.utils import timezone
@@ -48,6 +49,8 @@ class SeedContext:
 
         self.faker = Faker("da_DK")
         self.faker.seed_instance(f"{self.random_seed}:{self.app}")
+        # The factories' own Faker values (`built`): the same seed gives the same rows.
+        factory.random.reseed_random(f"{self.random_seed}:{self.app}")
 
     @property
     def today(self) -> dt.datetime:
@@ -74,6 +77,30 @@ def anchor(now: dt.datetime | None) -> dt.datetime:
 def stable_id(*parts) -> uuid.UUID:
     """The id of a seeded row: uuid5 of its natural key, so a second run collides instead of duplicating."""
     return uuid.uuid5(NAMESPACE, ":".join(str(part) for part in parts))
+
+
+def built(factory_class, /, **values) -> dict:
+    """One demo row made by the app's factory: `factory_class.build(**values)`, as the field dict that
+    `load` copies. The factory fills in what the demo leaves out, by its own declarations (an encrypted
+    key, a derived amount, a status from the model's enum); what the model's Python defaults would add
+    (created_at = now) is left out, for `load` to stamp from the seed, so the same seed gives the same
+    rows. A related row may be given by id (`organization_id=...`): the factory then builds no parent.
+
+    About 0.1 ms a row: for the rows people look at. The large sizes' bulk history (a million usage
+    rows) goes to `load` as plain dicts, built by the same rules.
+    """
+    model = factory_class._meta.model
+    declared = set(factory_class._meta.declarations) - set(factory_class._meta.exclude)
+    for column in model._meta.concrete_fields:
+        if column.is_relation and column.attname in values and column.name in declared - set(values):
+            values[column.name] = None  # given by id: the SubFactory must not build another parent
+    instance = factory_class.build(**values)
+    wanted = declared | set(values)
+    return {
+        column.name: getattr(instance, column.attname)
+        for column in model._meta.concrete_fields
+        if not column.generated and (column.name in wanted or column.attname in wanted)
+    }
 
 
 def table_of(model) -> tuple[str, str]:
