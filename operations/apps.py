@@ -39,9 +39,12 @@ def ensure_embedded_readonly_role(using="default", **kwargs):
     from .health import app_schemas
 
     connection = connections[using]
-    # Also after a flush: a restore (`--no-privileges`) leaves the tables without the role's grants.
-    if settings.READONLY_DATABASE not in settings.DATABASES or not connection.settings_dict.get(
-        "EMBEDDED_DATA_DIR"
+    # Not after a flush: it keeps every table and so every grant (a restore grants the role again
+    # itself, operations.restore).
+    if (
+        _after_flush(kwargs)
+        or settings.READONLY_DATABASE not in settings.DATABASES
+        or not connection.settings_dict.get("EMBEDDED_DATA_DIR")
     ):
         return
     from tekupdb.db.embedded import cluster_lock

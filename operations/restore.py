@@ -33,6 +33,7 @@ from pathlib import Path
 import psycopg
 from django.conf import settings
 
+from shared.apps_base import schema_names
 from shared.audit import current_actor
 
 from . import pg, roles
@@ -177,7 +178,9 @@ class _Target:
     pg_restore: pg.Program
     toc: list[str]  # the archive's table of contents (pg_restore --list)
     partitioned: list[tuple[str, str]]  # (schema, table) of the partitioned tables in scope
-    grants: str  # SQL that grants the per-schema roles that exist their privileges again
+    grants: (
+        str  # SQL that grants the per-schema roles and the read-only role that exist their privileges again
+    )
 
 
 def _inspect_target(
@@ -198,10 +201,16 @@ def _inspect_target(
     _refuse_unsafe_tables(conn, backup.manifest, scope, assume_yes=assume_yes)
     partitioned = pg.partitioned_tables(conn, scope)
     grant_schemas = [s for s in roles.existing_roles(conn, scope) if s in scope]
-    grants = roles.render(
-        roles.roles_sql(schemas=grant_schemas, database=conn.info.dbname, create=False), conn
-    )
-    return _Target(pg_restore, toc, partitioned, grants)
+    statements = roles.roles_sql(schemas=grant_schemas, database=conn.info.dbname, create=False)
+    with conn.cursor() as cursor:
+        readonly_exists, _ = roles.readonly_role_state(cursor)
+    if readonly_exists:  # the SQL tool's role: without its grants every query there is refused
+        # Over the apps' schemas only: never public (sessions, the admin log, the SQL tool's own tables).
+        readable = [schema for schema in schema_names() if schema in scope]
+        statements += roles.readonly_sql(
+            schemas=readable, database=conn.info.dbname, create=False, role_settings=False
+        )
+    return _Target(pg_restore, toc, partitioned, roles.render(statements, conn))
 
 
 def _refuse_unsafe_tables(conn, manifest: dict, scope: list[str], *, assume_yes: bool) -> None:

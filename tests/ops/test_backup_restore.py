@@ -106,6 +106,30 @@ def test_restore_round_trip_and_refusal_without_yes(tmp_path, capsys):
     assert "every count as in the manifest" in capsys.readouterr().out
 
 
+def test_a_full_restore_grants_the_read_only_role_again(tmp_path):
+    """A full restore drops and recreates every table (`--no-privileges`): the SQL tool's read-only role
+    gets its grants back in the same transaction, the secret columns still withheld."""
+    from django.conf import settings
+    from django.db import connection
+
+    role = settings.DATABASES[settings.READONLY_DATABASE]["USER"]
+
+    def may_read(table, column):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT has_column_privilege(%s, %s, %s, 'SELECT')", [role, table, column])
+            return cursor.fetchone()[0]
+
+    assert may_read("shared.users", "email") and not may_read("shared.users", "password")
+    _make_data(1)
+    backup = create_backup(output_dir=tmp_path)
+    restore_backup(path=backup.dump_path, assume_yes=True)
+
+    assert may_read("shared.users", "email") and may_read("renos.bookings", "status")
+    assert not may_read("shared.users", "password")
+    assert not may_read("billy.organizations", "billy_api_key")
+    assert not may_read("public.django_session", "session_data")  # never the project's own tables
+
+
 def test_restore_of_one_schema_keeps_the_others(tmp_path):
     _make_data(2)
     backup = create_backup(output_dir=tmp_path)
