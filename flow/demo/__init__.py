@@ -14,6 +14,11 @@ Rows follow `flow.services`:
 - secret variables and webhook secrets are `shared.crypto` tokens (`services.stored_variable_value`);
   integrations keep no secret in their config, only the key of the variable that holds it.
 
+The rows people look at (workflows, executions, schedules, webhooks, integrations, variables) are made
+by `flow.factories` (`shared.seeding.built`), whose declarations hold the rules of the derived columns
+(edges, durations, next runs, encrypted secrets and stored variable values); the bulk history (steps,
+log lines, daily metrics) goes to `load` as plain rows by the same rules.
+
 The rows are built in a module per concern, in the order their random draws have always come:
 - `data`: the fixed vocabulary (the automations' blueprints, regions, errors, integrations, global
   variables), the weights of each draw, and the demo secrets;

@@ -5,15 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from flow import models
-from flow.services import next_run_after
-from shared import crypto
-from shared.seeding import SeedContext, slug, stable_id, stamped
+from flow import factories, models
+from shared.seeding import SeedContext, built, slug, stable_id
 
 from .data import demo_secret
 
 
 def schedules(ctx: SeedContext, workflow_rows: list[dict], runs: list[dict]) -> list[dict]:
+    """A schedule per scheduled workflow, made by `ScheduleFactory`: an active one's next run follows
+    the start of tomorrow (UTC), so it lies ahead on the day of seeding."""
     rng = ctx.rng
     scheduled_runs = defaultdict(list)
     for run in runs:
@@ -27,45 +27,36 @@ def schedules(ctx: SeedContext, workflow_rows: list[dict], runs: list[dict]) -> 
             continue
         cron = timing if isinstance(timing, str) else None
         interval = timing if isinstance(timing, int) else None
-        active = workflow["status"] == models.Workflow.Status.ACTIVE
         zone = "Europe/Copenhagen" if rng.random() < 0.9 else "UTC"
         started = workflow["created_at"]
         end = started + dt.timedelta(days=3 * 365) if rng.random() < 0.2 else None
         past = scheduled_runs[workflow["id"]]
         rows.append(
-            stamped(
-                {
-                    "id": stable_id("flow.schedules", workflow["id"], 0),
-                    "workflow": workflow["id"],
-                    "name": f"{workflow['name']} ({cron or f'hvert {interval}. minut'})",
-                    "description": None,
-                    "cron_expression": cron,
-                    "interval_minutes": interval,
-                    "is_active": active,
-                    "timezone": zone,
-                    "start_date": started,
-                    "end_date": end,
-                    "max_runs": None,
-                    "current_runs": len(past),
-                    "last_run": max(past) if past else None,
-                    "next_run": next_run_after(
-                        after=tomorrow,
-                        cron_expression=cron,
-                        interval_minutes=interval,
-                        timezone_name=zone,
-                        start_date=started,
-                        end_date=end,
-                    )
-                    if active
-                    else None,
-                },
-                workflow["created_at"],
+            built(
+                factories.ScheduleFactory,
+                id=stable_id("flow.schedules", workflow["id"], 0),
+                workflow_id=workflow["id"],
+                name=f"{workflow['name']} ({cron or f'hvert {interval}. minut'})",
+                description=None,
+                cron_expression=cron,
+                interval_minutes=interval,
+                is_active=workflow["status"] == models.Workflow.Status.ACTIVE,
+                timezone=zone,
+                start_date=started,
+                end_date=end,
+                max_runs=None,
+                current_runs=len(past),
+                last_run=max(past) if past else None,
+                after=tomorrow,
+                created_at=started,
+                updated_at=started,
             )
         )
     return rows
 
 
 def webhooks(ctx: SeedContext, workflow_rows: list[dict], runs: list[dict]) -> list[dict]:
+    """A webhook per webhook-triggered workflow, made by `WebhookFactory` (which encrypts the secret)."""
     rng = ctx.rng
     requests = defaultdict(list)
     for run in runs:
@@ -78,20 +69,20 @@ def webhooks(ctx: SeedContext, workflow_rows: list[dict], runs: list[dict]) -> l
         url = f"/hooks/{slug(workflow['name']).replace('.', '-')}-{workflow['id'].hex[:8]}"
         calls = requests[workflow["id"]]
         rows.append(
-            stamped(
-                {
-                    "id": stable_id("flow.webhooks", url),
-                    "workflow": workflow["id"],
-                    "name": f"Webhook: {workflow['name']}",
-                    "url": url,
-                    "method": models.Webhook.Method.POST if rng.random() < 0.9 else models.Webhook.Method.PUT,
-                    "secret": crypto.encrypt(demo_secret(ctx, "webhook")),
-                    "allowed_ips": ["10.0.0.0/8", "192.168.1.0/24"] if rng.random() < 0.4 else [],
-                    "is_active": workflow["status"] == models.Workflow.Status.ACTIVE,
-                    "request_count": len(calls),
-                    "last_request_at": max(calls) if calls else None,
-                },
-                workflow["created_at"],
+            built(
+                factories.WebhookFactory,
+                id=stable_id("flow.webhooks", url),
+                workflow_id=workflow["id"],
+                name=f"Webhook: {workflow['name']}",
+                url=url,
+                method=models.Webhook.Method.POST if rng.random() < 0.9 else models.Webhook.Method.PUT,
+                plain_secret=demo_secret(ctx, "webhook"),
+                allowed_ips=["10.0.0.0/8", "192.168.1.0/24"] if rng.random() < 0.4 else [],
+                is_active=workflow["status"] == models.Workflow.Status.ACTIVE,
+                request_count=len(calls),
+                last_request_at=max(calls) if calls else None,
+                created_at=workflow["created_at"],
+                updated_at=workflow["created_at"],
             )
         )
     return rows
