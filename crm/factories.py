@@ -6,8 +6,10 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
+from shared.seeding import slug
+
 from .models import Activity, Company, Contact, CrmMetric, Deal, DealProduct, Email, Task
-from .services import line_total
+from .services import _close_fields, line_total
 
 
 def fake(provider: str, **kwargs):
@@ -18,16 +20,21 @@ class CompanyFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Company
 
+    class Params:
+        # The name's own domain, under RFC 2606's reserved top-level domain: no address reaches anyone.
+        domain = factory.LazyAttribute(lambda company: f"{slug(company.name).replace('.', '')}.example")
+
     name = fake("company")
-    website = fake("url")
+    website = factory.LazyAttribute(lambda company: f"https://www.{company.domain}")
     industry = factory.Iterator(["Rengøring", "Ejendomme", "IT", "Detail", "Hotel"])
-    email = fake("company_email")
+    email = factory.LazyAttribute(lambda company: f"info@{company.domain}")
     phone = fake("phone_number")
     address = fake("street_address")
     city = fake("city")
     postal_code = fake("postcode")
     country = "Denmark"
-    vat_number = factory.Sequence(lambda n: f"DK{30000000 + n}")
+    registration_number = factory.Sequence(lambda n: f"{30000000 + n}")  # the CVR number
+    vat_number = factory.LazyAttribute(lambda company: f"DK{company.registration_number}")
     status = Company.Status.CUSTOMER
     owner = "sales@tekup.dk"
 
@@ -50,6 +57,12 @@ class ContactFactory(factory.django.DjangoModelFactory):
     tags = factory.LazyFunction(lambda: ["kunde"])
 
 
+def _closing(deal) -> dict:
+    """The services' closing rule for the deal's stage (`crm.services`, as create_deal and move_deal
+    apply it): a closed deal has its close date and a probability of 100 (won) or 0 (lost)."""
+    return _close_fields(deal.stage, close_date=deal.closed_on)
+
+
 class DealFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Deal
@@ -57,13 +70,17 @@ class DealFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Rengøringsaftale {n}")
     value = factory.Iterator([Decimal("12000.00"), Decimal("4500.50"), Decimal("98000.00")])
     currency = "DKK"
+
+    class Params:
+        # The day a closed deal closed: today, as create_deal and move_deal close it.
+        closed_on = factory.LazyFunction(timezone.localdate)
+
     stage = Deal.Stage.QUALIFICATION
     status = factory.LazyAttribute(lambda deal: Deal.status_for_stage(deal.stage))
-    actual_close_date = factory.LazyAttribute(
-        lambda deal: None if deal.status == Deal.Status.OPEN else timezone.localdate()
-    )
+    actual_close_date = factory.LazyAttribute(lambda deal: _closing(deal)["actual_close_date"])
     pipeline = "sales"
-    probability = 20
+    # An open deal's chance is 20 %; a closed deal's is the closing rule's (won 100, lost 0).
+    probability = factory.LazyAttribute(lambda deal: _closing(deal).get("probability", 20))
     contact = factory.SubFactory(ContactFactory)
     company = factory.SelfAttribute("contact.company")
     owner = "sales@tekup.dk"

@@ -1,13 +1,21 @@
 """Seed the crm schema: Danish companies with their contacts, deals in every stage with their product
 lines, activities, e-mails, tasks, and daily metrics computed from the seeded rows.
 
+Every row is made by crm's factories (`crm.factories`, through `shared.seeding.built`): the demo passes
+what it draws from the seed (names, times, stable ids, links by id) and the factory adds what follows from
+it, by the same rules the tests' rows get. No crm table holds bulk history (the largest, activities, has
+25,000 rows at `large`), so none goes to `load` as plain dicts.
+
 Rows follow `crm.services`:
 - a deal's status follows its stage (closed_won: won, closed_lost: lost, else open); a closed deal has
-  its close date and a probability of 100 (won) or 0 (lost), a lost deal its reason (the services' own
-  closing rule sets them);
+  its close date and a probability of 100 (won) or 0 (lost) (DealFactory applies the services' closing
+  rule), a lost deal its reason;
 - a product line's total is quantity × unit price less the discount per cent, rounded to øre
-  (`services.line_total`, which the table's check recomputes); a deal with lines is worth their sum;
-- a contact's and a company's last_contact_at is their newest call, e-mail or meeting.
+  (`services.line_total`, applied by DealProductFactory, which the table's check recomputes); a deal with
+  lines is worth their sum;
+- a contact's and a company's last_contact_at is their newest call, e-mail or meeting;
+- a company's VAT number is DK and its CVR number, its website and e-mail on its name's own `.example`
+  domain (CompanyFactory).
 
 Owners are the demo staff users of the shared seed (by e-mail: crm stores people as text), so the crm
 can be seeded on its own. Contacts get addresses at CONTACT_DOMAIN (their e-mail is unique).

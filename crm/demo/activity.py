@@ -1,4 +1,5 @@
-"""What happens around contacts: activities (which move last_contact_at), e-mails and tasks."""
+"""What happens around contacts, made by crm's factories: activities (which move last_contact_at),
+e-mails and tasks."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ import datetime as dt
 from collections import defaultdict
 
 from crm import models
+from crm.factories import ActivityFactory, EmailFactory, TaskFactory
 from crm.services import CONTACT_ACTIVITY_TYPES
-from shared.seeding import SeedContext, stable_id, stamped, weighted_choice
+from shared.seeding import SeedContext, built, stable_id, stamped, weighted_choice
 
 from .data import (
     ACTIVITY_SUBJECTS,
@@ -34,24 +36,21 @@ def activities(ctx: SeedContext, contacts: list[dict], deals: list[dict]) -> lis
         kind = weighted_choice(ctx, ACTIVITY_TYPES)
         deal = rng.choice(deals_of[contact["id"]]) if deals_of[contact["id"]] and rng.random() < 0.6 else None
         at = max(ctx.moment(days_back=365), contact["created_at"])
-        rows.append(
-            stamped(
-                {
-                    "id": stable_id("crm.activities", ctx.random_seed, index),
-                    "type": kind,
-                    "subject": rng.choice(ACTIVITY_SUBJECTS[kind]),
-                    "description": ctx.faker.sentence(nb_words=10),
-                    "contact": contact["id"],
-                    "company": contact["company"],
-                    "deal": deal["id"] if deal else None,
-                    "owner": contact["owner"],
-                    "duration_minutes": rng.choice([5, 10, 15, 30, 45, 60]) if kind in TALKS else None,
-                    "outcome": rng.choice(OUTCOMES) if kind in TALKS else None,
-                    "occurred_at": at,
-                },
-                at,
-            )
+        row = built(
+            ActivityFactory,
+            id=stable_id("crm.activities", ctx.random_seed, index),
+            type=kind,
+            subject=rng.choice(ACTIVITY_SUBJECTS[kind]),
+            description=ctx.faker.sentence(nb_words=10),
+            contact_id=contact["id"],
+            company_id=contact["company"],
+            deal_id=deal["id"] if deal else None,
+            owner=contact["owner"],
+            duration_minutes=rng.choice([5, 10, 15, 30, 45, 60]) if kind in TALKS else None,
+            outcome=rng.choice(OUTCOMES) if kind in TALKS else None,
+            occurred_at=at,
         )
+        rows.append(stamped(row, at))
     return rows
 
 
@@ -87,28 +86,26 @@ def _email(ctx: SeedContext, index: int, contacts: list[dict], staff: list[str])
         if status in (models.Email.Status.OPENED, models.Email.Status.CLICKED)
         else None
     )
-    return stamped(
-        {
-            "id": stable_id("crm.emails", ctx.random_seed, index),
-            "subject": rng.choice(ACTIVITY_SUBJECTS[models.Activity.Type.EMAIL]),
-            "body": f"Hej {contact['first_name']},\n\n{ctx.faker.paragraph(nb_sentences=3)}\n\nMvh.",
-            "from_address": contact["owner"] if outbound else contact["email"],
-            "to": [contact["email"]] if outbound else [contact["owner"]],
-            "cc": [rng.choice(staff)] if rng.random() < 0.1 else [],
-            "bcc": [],
-            "direction": models.Email.Direction.OUTBOUND if outbound else models.Email.Direction.INBOUND,
-            "status": status,
-            "opened_at": opened,
-            "clicked_at": opened + dt.timedelta(minutes=1) if status == models.Email.Status.CLICKED else None,
-            "contact": contact["id"],
-            "external_id": f"demo-{stable_id('crm.emails', ctx.random_seed, index).hex[:16]}"
-            if sent
-            else None,
-            "thread_id": f"crm-thread-{contact['id'].hex[:12]}",
-            "sent_at": sent,
-        },
-        sent or ctx.now - dt.timedelta(hours=rng.randrange(1, 72)),
+    email_id = stable_id("crm.emails", ctx.random_seed, index)
+    row = built(
+        EmailFactory,
+        id=email_id,
+        subject=rng.choice(ACTIVITY_SUBJECTS[models.Activity.Type.EMAIL]),
+        body=f"Hej {contact['first_name']},\n\n{ctx.faker.paragraph(nb_sentences=3)}\n\nMvh.",
+        from_address=contact["owner"] if outbound else contact["email"],
+        to=[contact["email"]] if outbound else [contact["owner"]],
+        cc=[rng.choice(staff)] if rng.random() < 0.1 else [],
+        bcc=[],
+        direction=models.Email.Direction.OUTBOUND if outbound else models.Email.Direction.INBOUND,
+        status=status,
+        opened_at=opened,
+        clicked_at=opened + dt.timedelta(minutes=1) if status == models.Email.Status.CLICKED else None,
+        contact_id=contact["id"],
+        external_id=f"demo-{email_id.hex[:16]}" if sent else None,
+        thread_id=f"crm-thread-{contact['id'].hex[:12]}",
+        sent_at=sent,
     )
+    return stamped(row, sent or ctx.now - dt.timedelta(hours=rng.randrange(1, 72)))
 
 
 def tasks(ctx: SeedContext, contacts: list[dict]) -> list[dict]:
@@ -127,19 +124,18 @@ def _task(ctx: SeedContext, index: int, contacts: list[dict]) -> dict:
         company=company["name"] if company else "kunden",
     )
     created = min(due - dt.timedelta(days=rng.randrange(1, 20)), ctx.now)
-    return stamped(
-        {
-            "id": stable_id("crm.tasks", ctx.random_seed, index),
-            "title": title[:255],
-            "description": None,
-            "assigned_to": contact["owner"],
-            "contact": contact["id"],
-            "status": status,
-            "priority": weighted_choice(ctx, TASK_PRIORITIES),
-            "due_date": due,
-            "completed_at": min(due, ctx.now) - dt.timedelta(hours=rng.randrange(0, 48))
-            if status == models.Task.Status.DONE
-            else None,
-        },
-        created,
+    row = built(
+        TaskFactory,
+        id=stable_id("crm.tasks", ctx.random_seed, index),
+        title=title[:255],
+        description=None,
+        assigned_to=contact["owner"],
+        contact_id=contact["id"],
+        status=status,
+        priority=weighted_choice(ctx, TASK_PRIORITIES),
+        due_date=due,
+        completed_at=min(due, ctx.now) - dt.timedelta(hours=rng.randrange(0, 48))
+        if status == models.Task.Status.DONE
+        else None,
     )
+    return stamped(row, created)

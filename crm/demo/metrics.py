@@ -1,4 +1,4 @@
-"""Daily crm figures, computed from the seeded rows."""
+"""Daily crm figures, computed from the seeded rows, made by CrmMetricFactory."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import datetime as dt
 from collections import defaultdict
 
 from crm import models
-from shared.seeding import SeedContext, stable_id, stamped
+from crm.factories import CrmMetricFactory
+from shared.seeding import SeedContext, built, stable_id, stamped
 
 METRICS = ("new_contacts", "new_deals", "deals_won", "won_value", "activities")
 
@@ -31,16 +32,13 @@ def daily_metrics(
     for offset in range(days):
         date = first + dt.timedelta(days=offset)
         for metric in METRICS:
-            rows.append(
-                stamped(
-                    {
-                        "id": stable_id("crm.metrics", date, metric),
-                        "date": date,
-                        "metric": metric,
-                        "value": round(figures[date, metric], 2),
-                        "metadata": {"source": "seed"},
-                    },
-                    dt.datetime.combine(date, dt.time(23, 55), tzinfo=dt.UTC),
-                )
+            row = built(
+                CrmMetricFactory,
+                id=stable_id("crm.metrics", date, metric),
+                date=date,
+                metric=metric,
+                value=round(figures[date, metric], 2),
+                metadata={"source": "seed"},
             )
+            rows.append(stamped(row, dt.datetime.combine(date, dt.time(23, 55), tzinfo=dt.UTC)))
     return rows

@@ -1,4 +1,4 @@
-"""Deals in every stage of the pipeline, with their product lines."""
+"""Deals in every stage of the pipeline, with their product lines, made by crm's factories."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import datetime as dt
 from decimal import Decimal
 
 from crm import models
-from crm.services import _close_fields, line_total
+from crm.factories import DealFactory, DealProductFactory
 from shared.money import CENT
-from shared.seeding import SeedContext, stable_id, stamped, weighted_choice
+from shared.seeding import SeedContext, built, stable_id, stamped, weighted_choice
 
 from .data import LOST_REASONS, PROBABILITY, PRODUCTS, STAGES
 
@@ -27,6 +27,10 @@ def deals(ctx: SeedContext, contacts: list[dict]) -> tuple[list[dict], list[dict
 
 
 def _deal(ctx: SeedContext, index: int, stage: str, contact: dict) -> tuple[dict, list[dict]]:
+    """A deal of the contact (and the contact's company), worth the sum of its lines if it has any.
+
+    DealFactory gives it the status of its stage and, closed, its close date and a probability of 100
+    (won) or 0 (lost), by the services' own closing rule (create_deal, move_deal)."""
     rng = ctx.rng
     company = contact["_company"]
     created = max(ctx.moment(days_back=365), contact["created_at"])
@@ -37,65 +41,56 @@ def _deal(ctx: SeedContext, index: int, stage: str, contact: dict) -> tuple[dict
         if lines
         else Decimal(rng.randrange(5, 400) * 500).quantize(CENT)
     )
-    close_date = min(created + dt.timedelta(days=rng.randrange(7, 90)), ctx.now).date()
-    # Status, close date and a closed deal's probability by the services' own rule (create_deal, move_deal).
-    closing = _close_fields(stage, close_date=close_date)
+    closed_on = min(created + dt.timedelta(days=rng.randrange(7, 90)), ctx.now).date()
     # The pipeline is drawn before the probability, the expected close date after it (the seed's order).
     pipeline = "sales" if rng.random() < 0.9 else "partners"
-    if closing["status"] == models.Deal.Status.OPEN:
-        low, high = PROBABILITY[stage]
-        probability = rng.randrange(low, high + 1)
-    else:
-        probability = closing["probability"]
-    deal = stamped(
-        {
-            "id": deal_id,
-            "title": f"{(lines[0]['product_name'] if lines else 'Rengøringsaftale')} – "
-            f"{company['name'] if company else contact['last_name']}",
-            "value": value,
-            "currency": "DKK",
-            "stage": stage,
-            "pipeline": pipeline,
-            "probability": probability,
-            "contact": contact["id"],
-            "company": company["id"] if company else None,
-            "owner": contact["owner"],
-            "expected_close_date": (created + dt.timedelta(days=rng.randrange(30, 120))).date(),
-            "actual_close_date": closing["actual_close_date"],
-            "status": closing["status"],
-            "lost_reason": rng.choice(LOST_REASONS) if closing["status"] == models.Deal.Status.LOST else None,
-            "description": f"{len(lines)} produktlinjer" if lines else None,
-            "tags": ["tilbud"] if stage == models.Deal.Stage.PROPOSAL else [],
-            "custom_fields": {"kilde": contact["source"]},
-            "_contact": contact,
-        },
-        created,
+    deal = built(
+        DealFactory,
+        id=deal_id,
+        title=f"{(lines[0]['product_name'] if lines else 'Rengøringsaftale')} – "
+        f"{company['name'] if company else contact['last_name']}",
+        value=value,
+        stage=stage,
+        closed_on=closed_on,
+        pipeline=pipeline,
+        **_open_probability(ctx, stage),
+        contact_id=contact["id"],
+        company_id=company["id"] if company else None,
+        owner=contact["owner"],
+        expected_close_date=(created + dt.timedelta(days=rng.randrange(30, 120))).date(),
+        lost_reason=rng.choice(LOST_REASONS) if stage == models.Deal.Stage.CLOSED_LOST else None,
+        description=f"{len(lines)} produktlinjer" if lines else None,
+        tags=["tilbud"] if stage == models.Deal.Stage.PROPOSAL else [],
+        custom_fields={"kilde": contact["source"]},
     )
-    return deal, lines
+    return stamped(deal, created), lines
+
+
+def _open_probability(ctx: SeedContext, stage: str) -> dict:
+    """An open deal's probability, drawn within its stage's range; a closed deal's is DealFactory's."""
+    if stage not in PROBABILITY:
+        return {}
+    low, high = PROBABILITY[stage]
+    return {"probability": ctx.rng.randrange(low, high + 1)}
 
 
 def _lines(ctx: SeedContext, deal_id, created: dt.datetime) -> list[dict]:
-    """None to three product lines, each totalled by `crm.services.line_total`."""
+    """None to three product lines; DealProductFactory totals each by `crm.services.line_total`."""
     rng = ctx.rng
     lines = []
     for number in range(rng.randrange(0, 4)):
         product, unit, price = rng.choice(PRODUCTS)
         quantity = Decimal(rng.choice([1, 2, 4, 12, 26, 52]) if unit != "timer" else rng.randrange(3, 40))
         discount = Decimal(rng.choice([0, 0, 0, 5, 10, 12.5, 15]))
-        unit_price = Decimal(price)
-        lines.append(
-            stamped(
-                {
-                    "id": stable_id("crm.deal_products", deal_id, number),
-                    "deal": deal_id,
-                    "product_name": product,
-                    "quantity": quantity.quantize(CENT),
-                    "unit_price": unit_price,
-                    "discount": discount.quantize(CENT),
-                    "total": line_total(quantity=quantity, unit_price=unit_price, discount=discount),
-                    "description": f"{quantity} {unit}",
-                },
-                created,
-            )
+        line = built(
+            DealProductFactory,
+            id=stable_id("crm.deal_products", deal_id, number),
+            deal_id=deal_id,
+            product_name=product,
+            quantity=quantity.quantize(CENT),
+            unit_price=Decimal(price),
+            discount=discount.quantize(CENT),
+            description=f"{quantity} {unit}",
         )
+        lines.append(stamped(line, created))
     return lines
