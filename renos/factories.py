@@ -1,12 +1,13 @@
 """factory-boy factories for every renos model, with Danish fake data (Faker locale "da_DK").
 
-Used by the tests and by the seed command. Every factory builds a row that satisfies the table's
-constraints, and derived columns follow from the ones they depend on: an invoice's VAT and total from its
-subtotal, a line's amount from quantity × unit price, a quote's totals from rate × hours
-(`renos.pricing`); a stopped timer's figures from its start, stop and breaks, a break's minutes from its
-span (`renos.timekeeping`); a lead's priority, rooms and size from its score and square metres, an
-escalation's severity from its conflict score, a plan's or task's price from its time at the hourly
-rate. An invoice created (not built) takes its number from the same gap-free counter as the services.
+Used by the tests and by the demo data (`renos.demo` builds every row with `shared.seeding.built`), so
+both get the same rules. Every factory builds a row that satisfies the table's constraints, and derived
+columns follow from the ones they depend on: an invoice's VAT and total from its subtotal, a line's
+amount from quantity × unit price, a quote's totals from rate × hours (`renos.pricing`); a stopped
+timer's figures from its start, stop and breaks, a break's minutes from its span (`renos.timekeeping`);
+a lead's priority, rooms and size from its score and square metres, an escalation's severity from its
+conflict score, a plan's or task's price from its time at the hourly rate. An invoice created (not
+built) takes its number from the same gap-free counter as the services.
 """
 
 import datetime as dt
