@@ -1,8 +1,13 @@
 """factory-boy factories for every renos model, with Danish fake data (Faker locale "da_DK").
 
-Used by the tests and by the seed command. Every factory builds a row that satisfies the table's
-constraints: amounts are consistent (an invoice's total is its subtotal plus VAT, a line's amount is its
-quantity × unit price) and an invoice takes its number from the same gap-free counter as the services.
+Used by the tests and by the demo data (`renos.demo` builds every row with `shared.seeding.built`), so
+both get the same rules. Every factory builds a row that satisfies the table's constraints, and derived
+columns follow from the ones they depend on: an invoice's VAT and total from its subtotal, a line's
+amount from quantity × unit price, a quote's totals from rate × hours (`renos.pricing`); a stopped
+timer's figures from its start, stop and breaks, a break's minutes from its span (`renos.timekeeping`);
+a lead's priority, rooms and size from its score and square metres, an escalation's severity from its
+conflict score, a plan's or task's price from its time at the hourly rate. An invoice created (not
+built) takes its number from the same gap-free counter as the services.
 """
 
 import datetime as dt
@@ -14,7 +19,9 @@ from django.db import transaction
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from . import models, pricing
+from shared.money import to_cents
+
+from . import models, pricing, timekeeping
 from .services import allocate_invoice_number
 
 LOCALE = "da_DK"
@@ -33,6 +40,36 @@ def recent(days: int = 60) -> factory.LazyFunction:
     return factory.LazyFunction(
         lambda: timezone.now() - dt.timedelta(minutes=factory.random.randgen.randint(0, days * 24 * 60))
     )
+
+
+def at_hourly_rate(hourly_rate: Decimal | None, minutes: int) -> Decimal | None:
+    """The price of `minutes` of work at `hourly_rate`, rounded to øre (None without a rate)."""
+    if hourly_rate is None:
+        return None
+    return to_cents(hourly_rate * minutes / 60)
+
+
+def lead_priority(score: int) -> str:
+    """A lead's priority from its score (0-100): above 90 urgent, above 70 high, above 35 medium."""
+    if score > 90:
+        return models.LeadPriority.URGENT
+    if score > 70:
+        return models.LeadPriority.HIGH
+    if score > 35:
+        return models.LeadPriority.MEDIUM
+    return models.LeadPriority.LOW
+
+
+def escalation_severity(conflict_score: int) -> str:
+    """An escalation's severity from the conflict detector's score: above 90 critical, above 75 high,
+    above 55 medium."""
+    if conflict_score > 90:
+        return models.EscalationSeverity.CRITICAL
+    if conflict_score > 75:
+        return models.EscalationSeverity.HIGH
+    if conflict_score > 55:
+        return models.EscalationSeverity.MEDIUM
+    return models.EscalationSeverity.LOW
 
 
 class CustomerFactory(DjangoModelFactory):
@@ -59,10 +96,17 @@ class LeadFactory(DjangoModelFactory):
     phone = fake("phone_number")
     address = fake("address")
     square_meters = fake("pydecimal", left_digits=3, right_digits=0, min_value=30, max_value=300)
-    rooms = fake("pyint", min_value=1, max_value=8)
+    # A room for every 30 m² (at least one), and the size as people write it.
+    rooms = factory.LazyAttribute(
+        lambda o: None if o.square_meters is None else max(1, int(o.square_meters) // 30)
+    )
+    estimated_size = factory.LazyAttribute(
+        lambda o: None if o.square_meters is None else f"{o.square_meters} m²"
+    )
     task_type = factory.Iterator(["fast rengøring", "flytterengøring", "hovedrengøring", "erhverv"])
     preferred_dates = factory.LazyFunction(list)
     score = fake("pyint", min_value=0, max_value=100)
+    priority = factory.LazyAttribute(lambda o: lead_priority(o.score))
 
 
 class QuoteFactory(DjangoModelFactory):
@@ -91,6 +135,28 @@ class BookingFactory(DjangoModelFactory):
     address = fake("address")
     scheduled_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=2))
     estimated_duration = 120
+    # A stopped timer (both times given) has the figures stop_timer writes; otherwise none.
+    actual_start_time = None
+    actual_end_time = None
+    actual_duration = factory.LazyAttribute(lambda o: o.timer and o.timer.actual_duration)
+    time_variance = factory.LazyAttribute(lambda o: o.timer and o.timer.time_variance)
+    efficiency_score = factory.LazyAttribute(lambda o: o.timer and o.timer.efficiency_score)
+
+    class Params:
+        # The timer's closed breaks, as (start, end) pairs: their time is not work.
+        break_times = ()
+        timer = factory.LazyAttribute(
+            lambda o: (
+                timekeeping.stopped_timer(
+                    start=o.actual_start_time,
+                    stop=o.actual_end_time,
+                    estimated_minutes=o.estimated_duration,
+                    breaks=o.break_times,
+                )
+                if o.actual_start_time is not None and o.actual_end_time is not None
+                else None
+            )
+        )
 
 
 class BreakFactory(DjangoModelFactory):
@@ -100,7 +166,10 @@ class BreakFactory(DjangoModelFactory):
     booking = factory.SubFactory(BookingFactory)
     start_time = recent(7)
     end_time = factory.LazyAttribute(lambda o: o.start_time + dt.timedelta(minutes=15))
-    duration = 15
+    # As Break.compute_duration: whole minutes, none while the break is open.
+    duration = factory.LazyAttribute(
+        lambda o: None if o.end_time is None else timekeeping.minutes_between(o.start_time, o.end_time)
+    )
     reason = "frokost"
 
 
@@ -139,9 +208,9 @@ class EmailIngestRunFactory(DjangoModelFactory):
     started_at = recent(7)
     finished_at = factory.LazyAttribute(lambda o: o.started_at + dt.timedelta(minutes=2))
     status = models.EmailIngestRunStatus.COMPLETED
-    total_emails = 12
     new_emails = 5
     updated_emails = 7
+    total_emails = factory.LazyAttribute(lambda o: o.new_emails + o.updated_emails)
 
 
 class EmailThreadFactory(DjangoModelFactory):
@@ -169,6 +238,7 @@ class EmailMessageFactory(DjangoModelFactory):
     to = factory.LazyFunction(lambda: ["info@rendetalje.dk"])
     subject = factory.SelfAttribute("thread.subject")
     body = fake("paragraph")
+    body_preview = factory.LazyAttribute(lambda o: o.body[:120])
     sent_at = recent(30)
 
 
@@ -191,8 +261,8 @@ class EscalationFactory(DjangoModelFactory):
     customer_email = factory.SelfAttribute("lead.email")
     customer_name = factory.SelfAttribute("lead.name")
     thread_id = factory.Sequence(lambda n: f"thread-esc-{n}")
-    severity = models.EscalationSeverity.HIGH
-    conflict_score = 70
+    conflict_score = 80
+    severity = factory.LazyAttribute(lambda o: escalation_severity(o.conflict_score))
     matched_keywords = factory.LazyFunction(lambda: ["utilfreds", "refusion"])
     email_snippet = fake("sentence")
     escalated_by = "conflict-detector"
@@ -206,8 +276,12 @@ class CleaningPlanFactory(DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Ugentlig rengøring {n}")
     service_type = "fast rengøring"
     frequency = models.PlanFrequency.WEEKLY
-    estimated_price = Decimal("1047.00")
+    estimated_duration = 180
+    estimated_price = factory.LazyAttribute(lambda o: at_hourly_rate(o.hourly_rate, o.estimated_duration))
     square_meters = Decimal("85")
+
+    class Params:
+        hourly_rate = Decimal("349.00")
 
 
 class CleaningTaskFactory(DjangoModelFactory):
@@ -217,7 +291,13 @@ class CleaningTaskFactory(DjangoModelFactory):
     plan = factory.SubFactory(CleaningPlanFactory)
     name = factory.Iterator(["Støvsugning", "Gulvvask", "Badeværelse", "Køkken", "Aftørring"])
     category = factory.Iterator(["gulve", "vådrum", "køkken"])
+    estimated_time = 15
     sort_order = factory.Sequence(int)
+    # Priced on its own only when an hourly rate is given.
+    price_per_task = factory.LazyAttribute(lambda o: at_hourly_rate(o.hourly_rate, o.estimated_time))
+
+    class Params:
+        hourly_rate = None
 
 
 class CleaningPlanBookingFactory(DjangoModelFactory):
@@ -241,6 +321,7 @@ class InvoiceFactory(DjangoModelFactory):
     customer_address = factory.SelfAttribute("customer.address")
     issue_date = factory.LazyFunction(lambda: timezone.localdate(timezone.now()))
     due_date = factory.LazyAttribute(lambda o: o.issue_date + dt.timedelta(days=14))
+    status = models.InvoiceStatus.DRAFT
     subtotal = money(100, 10_000)
     vat_rate = pricing.VAT_RATE
     vat_amount = factory.LazyAttribute(lambda o: pricing.vat_amount(o.subtotal, o.vat_rate))

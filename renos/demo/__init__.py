@@ -6,8 +6,12 @@ threads with messages, conversations, AI replies and escalations, chat sessions 
 analytics computed from the seeded rows, the agent's task executions, competitor prices, the service
 catalogue and labels.
 
-Every row satisfies the table's checks and follows what `renos.services` would have written, through the
-same rules (`renos.pricing` for money, `renos.timekeeping` for the timer):
+Every row is made by renos' own factory (`renos.factories`, through `shared.seeding.built`): the demo
+passes what it chooses (its seeded draws, stable ids, times around the seed's now) and the factory
+derives the rest by the rules the tests get too. No renos table comes near the bulk history that other
+apps load as plain dicts (at `large` the biggest, invoice lines and bookings, hold a few tens of
+thousands of rows). Every row satisfies the table's checks and follows what `renos.services` would have
+written, through the same rules (`renos.pricing` for money, `renos.timekeeping` for the timer):
 - a line's amount is quantity × unit price rounded to øre; an invoice's subtotal is the sum of its
   lines, VAT is subtotal × 25 % rounded to øre, total = subtotal + VAT; paid_amount ≤ total;
 - a quote's subtotal is rate × hours, its total subtotal + VAT;
@@ -28,8 +32,10 @@ import datetime as dt
 from decimal import Decimal
 
 from renos import models
+from renos.factories import EmailIngestRunFactory
 from shared.seeding import (
     SeedContext,
+    built,
     load,
     stable_id,
     stamped,
@@ -132,32 +138,23 @@ def seed(ctx: SeedContext) -> None:
 
 
 def _ingest_runs(ctx: SeedContext) -> list[dict]:
+    """One Gmail ingest a day at 05:00, a few of them failed; EmailIngestRunFactory adds up the total."""
     rows = []
     for offset in range(ctx.pick(7, 90, 365)):
         started = (ctx.now - dt.timedelta(days=offset)).replace(hour=5, minute=0)
         failed = ctx.rng.random() < 0.03
-        new = ctx.rng.randrange(0, 25)
-        updated = ctx.rng.randrange(0, 40)
-        rows.append(
-            stamped(
-                {
-                    "id": stable_id("renos.email_ingest_runs", started),
-                    "started_at": started,
-                    "finished_at": started + dt.timedelta(seconds=ctx.rng.randrange(20, 400)),
-                    "status": models.EmailIngestRunStatus.FAILED
-                    if failed
-                    else models.EmailIngestRunStatus.COMPLETED,
-                    "total_emails": new + updated,
-                    "new_emails": new,
-                    "updated_emails": updated,
-                    "errors": 1 if failed else 0,
-                    "error_log": [{"error": "Gmail API: 429 rate limit", "at": started.isoformat()}]
-                    if failed
-                    else None,
-                },
-                started,
-            )
+        run = built(
+            EmailIngestRunFactory,
+            id=stable_id("renos.email_ingest_runs", started),
+            started_at=started,
+            new_emails=ctx.rng.randrange(0, 25),
+            updated_emails=ctx.rng.randrange(0, 40),
+            finished_at=started + dt.timedelta(seconds=ctx.rng.randrange(20, 400)),
+            status=models.EmailIngestRunStatus.FAILED if failed else models.EmailIngestRunStatus.COMPLETED,
+            errors=1 if failed else 0,
+            error_log=[{"error": "Gmail API: 429 rate limit", "at": started.isoformat()}] if failed else None,
         )
+        rows.append(stamped(run, started))
     return rows
 
 

@@ -9,18 +9,16 @@ from decimal import Decimal
 from django.db import connection, transaction
 
 from renos import models, pricing
+from renos.factories import InvoiceFactory, InvoiceLineItemFactory
 from renos.models import BookingStatus, InvoiceStatus, PaymentMethod
 from shared.money import CENT, to_cents
 from shared.seeding import (
     SeedContext,
+    built,
     stable_id,
     stamped,
     table_of,
     weighted_choice,
-)
-
-from .data import (
-    VAT_RATE,
 )
 
 
@@ -61,59 +59,52 @@ class BillingRows:
         return drafts
 
     def _invoice(self, index: int, issued: dt.datetime, booking: dict | None, customer: dict) -> dict:
-        """A draft invoice with its lines (`_lines`), totalled by renos.pricing; numbered later."""
+        """A draft invoice with its lines (`_lines`), unnumbered (numbered later). The factories total it:
+        each line's amount, the invoice's VAT and total (renos.pricing); the subtotal is the lines' sum."""
         rng = self.rng
         invoice_id = stable_id("renos.invoices", self.ctx.random_seed, index)
         invoice_lines = [
             stamped(
-                {
-                    "id": stable_id("renos.invoice_line_items", invoice_id, order),
-                    "invoice": invoice_id,
-                    "description": description,
-                    "quantity": quantity,
-                    "unit_price": unit_price,
-                    "amount": pricing.line_amount(quantity, unit_price),
-                    "sort_order": order,
-                },
+                built(
+                    InvoiceLineItemFactory,
+                    id=stable_id("renos.invoice_line_items", invoice_id, order),
+                    invoice_id=invoice_id,
+                    description=description,
+                    quantity=quantity,
+                    unit_price=unit_price,
+                    sort_order=order,
+                ),
                 issued,
             )
             for order, (description, quantity, unit_price) in enumerate(self._lines(booking))
         ]
-        subtotal = pricing.subtotal_of(line["amount"] for line in invoice_lines)
-        vat = pricing.vat_amount(subtotal, VAT_RATE)
-        return stamped(
-            {
-                "id": invoice_id,
-                "invoice_number": None,
-                "booking": booking["id"] if booking else None,
-                "customer": customer["id"],
-                "customer_name": customer["name"],
-                "customer_email": customer["email"],
-                "customer_address": customer["address"],
-                "issue_date": issued.date(),
-                "due_date": issued.date() + dt.timedelta(days=rng.choice([8, 14, 14, 30])),
-                "status": InvoiceStatus.DRAFT,
-                "subtotal": subtotal,
-                "vat_rate": VAT_RATE,
-                "vat_amount": vat,
-                "total": subtotal + vat,
-                "paid_at": None,
-                "paid_amount": None,
-                "payment_method": None,
-                "payment_ref": None,
-                "billy_invoice_id": None,
-                "billy_contact_id": None,
-                "billy_synced_at": None,
-                "billy_pdf_url": None,
-                "notes": "Betalingsbetingelser: netto 14 dage." if rng.random() < 0.3 else None,
-                "internal_notes": None,
-                "sent_at": None,
-                "reminder_sent_at": None,
-                "_lines": invoice_lines,
-                "_order": index,
-            },
-            issued,
+        invoice = built(
+            InvoiceFactory,
+            id=invoice_id,
+            invoice_number=None,
+            booking_id=booking["id"] if booking else None,
+            customer_id=customer["id"],
+            customer_name=customer["name"],
+            customer_email=customer["email"],
+            customer_address=customer["address"],
+            issue_date=issued.date(),
+            due_date=issued.date() + dt.timedelta(days=rng.choice([8, 14, 14, 30])),
+            subtotal=pricing.subtotal_of(line["amount"] for line in invoice_lines),
+            paid_at=None,
+            paid_amount=None,
+            payment_method=None,
+            payment_ref=None,
+            billy_invoice_id=None,
+            billy_contact_id=None,
+            billy_synced_at=None,
+            billy_pdf_url=None,
+            notes="Betalingsbetingelser: netto 14 dage." if rng.random() < 0.3 else None,
+            internal_notes=None,
+            sent_at=None,
+            reminder_sent_at=None,
         )
+        invoice.update(_lines=invoice_lines, _order=index)
+        return stamped(invoice, issued)
 
     def _lines(self, booking: dict | None) -> list[tuple[str, Decimal, Decimal]]:
         rng = self.rng

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import uuid
 
-from renos import pricing
 from shared.seeding import (
     SeedContext,
 )
 
-VAT_RATE = pricing.VAT_RATE
 CUSTOMER_DOMAIN = "kunde.example.com"
 # Leads who are not yet customers write from addresses on the other reserved domains (RFC 2606).
 LEAD_DOMAINS = ["example.net", "example.org"]

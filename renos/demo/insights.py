@@ -8,8 +8,16 @@ from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
 from renos import models
+from renos.factories import (
+    AnalyticsFactory,
+    CompetitorPricingFactory,
+    LabelFactory,
+    ServiceFactory,
+    TaskExecutionFactory,
+)
 from renos.models import BookingStatus
 from shared.seeding import (
+    built,
     slug,
     stable_id,
     stamped,
@@ -60,20 +68,15 @@ class OperationsRows:
             date = first + dt.timedelta(days=offset)
             for metric in metrics:
                 at = dt.datetime.combine(date, dt.time(23, 55), tzinfo=dt.UTC)
-                rows.append(
-                    stamped(
-                        {
-                            "id": stable_id("renos.analytics", date, metric),
-                            "date": date,
-                            "metric": metric,
-                            "value": Decimal(figures[date, metric]).quantize(
-                                Decimal("0.0001"), ROUND_HALF_UP
-                            ),
-                            "metadata": {"source": "seed"},
-                        },
-                        at,
-                    )
+                row = built(
+                    AnalyticsFactory,
+                    id=stable_id("renos.analytics", date, metric),
+                    date=date,
+                    metric=metric,
+                    value=Decimal(figures[date, metric]).quantize(Decimal("0.0001"), ROUND_HALF_UP),
+                    metadata={"source": "seed"},
                 )
+                rows.append(stamped(row, at))
         return rows
 
     def task_executions(self, leads) -> list[dict]:
@@ -95,29 +98,24 @@ class OperationsRows:
             )
             at = ctx.moment(days_back=365)
             finished = status in (statuses.SUCCESS, statuses.FAILED, statuses.CANCELLED)
-            rows.append(
-                stamped(
-                    {
-                        "id": stable_id("renos.task_executions", ctx.random_seed, index),
-                        "task_type": task_type,
-                        "task_payload": {"lead_id": str(lead["id"]), "source": lead["source"]},
-                        "status": status,
-                        "result": {"ok": True, "lead_status": lead["status"]}
-                        if status == statuses.SUCCESS
-                        else None,
-                        "error": "Gmail API: 503 Service Unavailable" if status == statuses.FAILED else None,
-                        "duration": rng.randrange(40, 8_000) if finished else None,
-                        "trace_id": _hex(ctx, 32),
-                        "session_id": lead["session_id"],
-                        "user_id": None,
-                        "intent": intent,
-                        "confidence": round(rng.uniform(0.55, 0.99), 3),
-                        "correction_type": "intent" if rng.random() < 0.03 else None,
-                        "executed_at": at,
-                    },
-                    at,
-                )
+            execution = built(
+                TaskExecutionFactory,
+                id=stable_id("renos.task_executions", ctx.random_seed, index),
+                task_type=task_type,
+                task_payload={"lead_id": str(lead["id"]), "source": lead["source"]},
+                status=status,
+                result={"ok": True, "lead_status": lead["status"]} if status == statuses.SUCCESS else None,
+                error="Gmail API: 503 Service Unavailable" if status == statuses.FAILED else None,
+                duration=rng.randrange(40, 8_000) if finished else None,
+                trace_id=_hex(ctx, 32),
+                session_id=lead["session_id"],
+                user_id=None,
+                intent=intent,
+                confidence=round(rng.uniform(0.55, 0.99), 3),
+                correction_type="intent" if rng.random() < 0.03 else None,
+                executed_at=at,
             )
+            rows.append(stamped(execution, at))
         return rows
 
     def competitor_pricing(self) -> list[dict]:
@@ -127,41 +125,41 @@ class OperationsRows:
             at = self.ctx.now - dt.timedelta(days=30 * months_back + 1)
             for competitor in COMPETITORS:
                 base = Decimal(rng.randrange(299, 399))
-                rows.append(
-                    stamped(
-                        {
-                            "id": stable_id("renos.competitor_pricing", competitor, at.date()),
-                            "competitor": competitor,
-                            "website_url": f"https://www.{slug(competitor).replace('.', '')}.dk/priser",
-                            "pricing_data": {
-                                "fast_rengoering_per_time": f"{base}.00",
-                                "hovedrengoering_per_time": f"{base + 40}.00",
-                                "flytterengoering_per_m2": f"{rng.randrange(28, 45)}.00",
-                                "valuta": "DKK",
-                                "inkl_moms": True,
-                            },
-                            "scraped_at": at,
-                            "credits_used": rng.randrange(1, 4),
-                        },
-                        at,
-                    )
+                prices = built(
+                    CompetitorPricingFactory,
+                    id=stable_id("renos.competitor_pricing", competitor, at.date()),
+                    competitor=competitor,
+                    website_url=f"https://www.{slug(competitor).replace('.', '')}.dk/priser",
+                    pricing_data={
+                        "fast_rengoering_per_time": f"{base}.00",
+                        "hovedrengoering_per_time": f"{base + 40}.00",
+                        "flytterengoering_per_m2": f"{rng.randrange(28, 45)}.00",
+                        "valuta": "DKK",
+                        "inkl_moms": True,
+                    },
+                    scraped_at=at,
+                    credits_used=rng.randrange(1, 4),
                 )
+                rows.append(stamped(prices, at))
         return rows
 
     def catalogue(self) -> tuple[list[dict], list[dict]]:
         at = self.ctx.now - dt.timedelta(days=800)
         services = [
             stamped(
-                {
-                    "id": stable_id("renos.services", service["name"]),
-                    "name": service["name"],
-                    "description": f"{service['description']} Pris pr. time ekskl. moms.",
-                    "price": service["price"],
-                    "duration": service["duration"],
-                },
+                built(
+                    ServiceFactory,
+                    id=stable_id("renos.services", service["name"]),
+                    name=service["name"],
+                    description=f"{service['description']} Pris pr. time ekskl. moms.",
+                    price=service["price"],
+                    duration=service["duration"],
+                ),
                 at,
             )
             for service in self.services
         ]
-        labels = [stamped({"id": stable_id("renos.labels", name), "name": name}, at) for name in LABELS]
+        labels = [
+            stamped(built(LabelFactory, id=stable_id("renos.labels", name), name=name), at) for name in LABELS
+        ]
         return services, labels

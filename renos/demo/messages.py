@@ -6,8 +6,18 @@ import datetime as dt
 from collections import defaultdict
 
 from renos import models
+from renos.factories import (
+    ChatMessageFactory,
+    ChatSessionFactory,
+    ConversationFactory,
+    EmailMessageFactory,
+    EmailResponseFactory,
+    EmailThreadFactory,
+    EscalationFactory,
+)
 from renos.models import QuoteStatus
 from shared.seeding import (
+    built,
     stable_id,
     stamped,
 )
@@ -36,16 +46,6 @@ OTHER_CHANNELS = [
     models.ConversationChannel.PHONE,
     models.ConversationChannel.SMS,
 ]
-
-
-def _severity(conflict_score: int) -> str:
-    if conflict_score > 90:
-        return models.EscalationSeverity.CRITICAL
-    if conflict_score > 75:
-        return models.EscalationSeverity.HIGH
-    if conflict_score > 55:
-        return models.EscalationSeverity.MEDIUM
-    return models.EscalationSeverity.LOW
 
 
 class MessageRows:
@@ -99,25 +99,23 @@ class MessageRows:
             lead_of_customer = (customer_leads[customer["id"]] or [{"id": None}])[0]["id"]
             conversation = self._email_conversation(thread, customer["id"], lead_of_customer, started, last)
         matched = customer is not None
-        row = stamped(
-            {
-                "id": thread["id"],
-                "gmail_thread_id": gmail_thread_id,
-                "customer": customer["id"] if customer else None,
-                "subject": subject,
-                "snippet": messages[-1]["body_preview"],
-                "last_message_at": last,
-                "participants": [who["email"], COMPANY_MAIL],
-                "message_count": len(messages),
-                "labels": ["INBOX"] + (["Kunde"] if matched else ["Lead"]),
-                "is_matched": matched,
-                "matched_at": started + dt.timedelta(minutes=1) if matched else None,
-                "matched_by": rng.choice(["email", "ai"]) if matched else None,
-                "confidence": round(rng.uniform(0.8, 1.0), 3) if matched else None,
-            },
-            started,
+        row = built(
+            EmailThreadFactory,
+            id=thread["id"],
+            gmail_thread_id=gmail_thread_id,
+            customer_id=customer["id"] if customer else None,
+            subject=subject,
+            snippet=messages[-1]["body_preview"],
+            last_message_at=last,
+            participants=[who["email"], COMPANY_MAIL],
+            message_count=len(messages),
+            labels=["INBOX"] + (["Kunde"] if matched else ["Lead"]),
+            is_matched=matched,
+            matched_at=started + dt.timedelta(minutes=1) if matched else None,
+            matched_by=rng.choice(["email", "ai"]) if matched else None,
+            confidence=round(rng.uniform(0.8, 1.0), 3) if matched else None,
         )
-        return row, messages, conversation
+        return stamped(row, started), messages, conversation
 
     def _thread_messages(self, thread: dict, who: dict, started: dt.datetime) -> list[dict]:
         """One to five messages, taking turns: the customer or lead writes first, Rendetalje answers (some
@@ -134,49 +132,43 @@ class MessageRows:
                 f"Venlig hilsen\n{who['name'] if inbound else 'Rendetalje'}"
             )
             ai = not inbound and rng.random() < 0.4
-            messages.append(
-                stamped(
-                    {
-                        "id": stable_id("renos.email_messages", gmail_thread_id, number),
-                        "gmail_message_id": f"{gmail_thread_id}-{number:02d}",
-                        "thread": thread["id"],
-                        "sender": who["email"] if inbound else COMPANY_MAIL,
-                        "to": [COMPANY_MAIL] if inbound else [who["email"]],
-                        "subject": subject if number == 0 else f"Re: {subject}",
-                        "body": body,
-                        "body_preview": body[:120],
-                        "direction": models.EmailDirection.INBOUND
-                        if inbound
-                        else models.EmailDirection.OUTBOUND,
-                        "status": models.EmailMessageStatus.DELIVERED
-                        if inbound
-                        else rng.choice(OUTBOUND_MESSAGE_STATUSES),
-                        "is_ai_generated": ai,
-                        "ai_model": AI_MODEL if ai else None,
-                        "sent_at": sent_at,
-                        "conversation": thread["conversation"],
-                    },
-                    sent_at,
-                )
+            # EmailMessageFactory gives the body's preview.
+            message = built(
+                EmailMessageFactory,
+                id=stable_id("renos.email_messages", gmail_thread_id, number),
+                gmail_message_id=f"{gmail_thread_id}-{number:02d}",
+                thread_id=thread["id"],
+                sender=who["email"] if inbound else COMPANY_MAIL,
+                to=[COMPANY_MAIL] if inbound else [who["email"]],
+                subject=subject if number == 0 else f"Re: {subject}",
+                body=body,
+                direction=models.EmailDirection.INBOUND if inbound else models.EmailDirection.OUTBOUND,
+                status=models.EmailMessageStatus.DELIVERED
+                if inbound
+                else rng.choice(OUTBOUND_MESSAGE_STATUSES),
+                is_ai_generated=ai,
+                ai_model=AI_MODEL if ai else None,
+                sent_at=sent_at,
+                conversation_id=thread["conversation"],
             )
+            messages.append(stamped(message, sent_at))
             sent_at += dt.timedelta(minutes=rng.randrange(10, 60 * 30))
         return messages
 
     def _email_conversation(self, thread: dict, customer_id, lead_id, started, last) -> dict:
         closed = self.rng.random() < 0.6
-        return stamped(
-            {
-                "id": thread["conversation"],
-                "customer": customer_id,
-                "lead": lead_id,
-                "subject": thread["subject"],
-                "channel": models.ConversationChannel.EMAIL,
-                "status": models.ConversationStatus.CLOSED if closed else models.ConversationStatus.ACTIVE,
-                "gmail_thread_id": thread["gmail_thread_id"],
-                "closed_at": last + dt.timedelta(hours=2) if closed else None,
-            },
-            started,
+        conversation = built(
+            ConversationFactory,
+            id=thread["conversation"],
+            customer_id=customer_id,
+            lead_id=lead_id,
+            subject=thread["subject"],
+            channel=models.ConversationChannel.EMAIL,
+            status=models.ConversationStatus.CLOSED if closed else models.ConversationStatus.ACTIVE,
+            gmail_thread_id=thread["gmail_thread_id"],
+            closed_at=last + dt.timedelta(hours=2) if closed else None,
         )
+        return stamped(conversation, started)
 
     def _other_conversations(self, customers) -> list[dict]:
         """Conversations on other channels (chat, phone, SMS): no Gmail thread."""
@@ -186,25 +178,18 @@ class MessageRows:
             customer = rng.choice(customers)
             started = ctx.moment(days_back=360)
             closed = rng.random() < 0.7
-            rows.append(
-                stamped(
-                    {
-                        "id": stable_id("renos.conversations", ctx.random_seed, index),
-                        "customer": customer["id"],
-                        "lead": None,
-                        "subject": rng.choice(
-                            ["Spørgsmål om tid", "Ændring af adresse", "Ros til medarbejder"]
-                        ),
-                        "channel": rng.choice(OTHER_CHANNELS),
-                        "status": models.ConversationStatus.CLOSED
-                        if closed
-                        else models.ConversationStatus.ACTIVE,
-                        "gmail_thread_id": None,
-                        "closed_at": started + dt.timedelta(hours=rng.randrange(1, 48)) if closed else None,
-                    },
-                    started,
-                )
+            conversation = built(
+                ConversationFactory,
+                id=stable_id("renos.conversations", ctx.random_seed, index),
+                customer_id=customer["id"],
+                lead_id=None,
+                subject=rng.choice(["Spørgsmål om tid", "Ændring af adresse", "Ros til medarbejder"]),
+                channel=rng.choice(OTHER_CHANNELS),
+                status=models.ConversationStatus.CLOSED if closed else models.ConversationStatus.ACTIVE,
+                gmail_thread_id=None,
+                closed_at=started + dt.timedelta(hours=rng.randrange(1, 48)) if closed else None,
             )
+            rows.append(stamped(conversation, started))
         return rows
 
     def responses_and_escalations(self, leads):
@@ -230,31 +215,28 @@ class MessageRows:
                 )
             created = quote["created_at"] + dt.timedelta(minutes=2)
             sent = status == models.EmailResponseStatus.SENT
-            rows.append(
-                stamped(
-                    {
-                        "id": stable_id("renos.email_responses", quote["id"]),
-                        "lead": lead["id"],
-                        "recipient_email": lead["email"],
-                        "subject": f"Tilbud på {lead['task_type']}",
-                        "body": (
-                            f"Hej {_first_name(lead['name'])},\n\nTak for din henvendelse. Vi kan tilbyde "
-                            f"{lead['task_type']} af {lead['square_meters']} m² for {quote['total']} kr. "
-                            f"inkl. moms ({quote['estimated_hours']} timer à {quote['hourly_rate']} kr.).\n\n"
-                            "Venlig hilsen\nRendetalje"
-                        ),
-                        "status": status,
-                        "gmail_thread_id": lead["email_thread_id"] if sent else None,
-                        "gmail_message_id": f"demo{_hex(ctx)}" if sent else None,
-                        "sent_at": created + dt.timedelta(minutes=rng.randrange(5, 120)) if sent else None,
-                        "rejected_reason": "Prisen skal justeres"
-                        if status == models.EmailResponseStatus.REJECTED
-                        else None,
-                        "ai_model": AI_MODEL,
-                    },
-                    created,
-                )
+            # The factory's ai_model is the demo's AI_MODEL.
+            response = built(
+                EmailResponseFactory,
+                id=stable_id("renos.email_responses", quote["id"]),
+                lead_id=lead["id"],
+                recipient_email=lead["email"],
+                subject=f"Tilbud på {lead['task_type']}",
+                body=(
+                    f"Hej {_first_name(lead['name'])},\n\nTak for din henvendelse. Vi kan tilbyde "
+                    f"{lead['task_type']} af {lead['square_meters']} m² for {quote['total']} kr. "
+                    f"inkl. moms ({quote['estimated_hours']} timer à {quote['hourly_rate']} kr.).\n\n"
+                    "Venlig hilsen\nRendetalje"
+                ),
+                status=status,
+                gmail_thread_id=lead["email_thread_id"] if sent else None,
+                gmail_message_id=f"demo{_hex(ctx)}" if sent else None,
+                sent_at=created + dt.timedelta(minutes=rng.randrange(5, 120)) if sent else None,
+                rejected_reason="Prisen skal justeres"
+                if status == models.EmailResponseStatus.REJECTED
+                else None,
             )
+            rows.append(stamped(response, created))
         return rows
 
     def _escalations(self, leads) -> list[dict]:
@@ -267,27 +249,23 @@ class MessageRows:
             score = rng.randrange(40, 100)
             at = max(ctx.moment(days_back=300), lead["created_at"])
             resolved = rng.random() < 0.7
-            rows.append(
-                stamped(
-                    {
-                        "id": stable_id("renos.escalations", ctx.random_seed, index),
-                        "lead": lead["id"],
-                        "customer_email": lead["email"],
-                        "customer_name": lead["name"],
-                        "thread_id": lead["email_thread_id"] or f"demo{_hex(ctx)}",
-                        "severity": _severity(score),
-                        "conflict_score": score,
-                        "matched_keywords": rng.sample(ESCALATION_KEYWORDS, rng.randrange(1, 4)),
-                        "email_snippet": f"Jeg er {rng.choice(ESCALATION_KEYWORDS[:2])} med rengøringen …",
-                        "escalated_at": at,
-                        "escalated_by": "conflict-detector",
-                        "owner_notified": True,
-                        "resolved_at": at + dt.timedelta(hours=rng.randrange(1, 72)) if resolved else None,
-                        "resolution": "Gratis genbesøg aftalt" if resolved else None,
-                    },
-                    at,
-                )
+            # EscalationFactory gives the severity (from the score) and the conflict detector as escalator.
+            escalation = built(
+                EscalationFactory,
+                id=stable_id("renos.escalations", ctx.random_seed, index),
+                lead_id=lead["id"],
+                customer_email=lead["email"],
+                customer_name=lead["name"],
+                thread_id=lead["email_thread_id"] or f"demo{_hex(ctx)}",
+                conflict_score=score,
+                matched_keywords=rng.sample(ESCALATION_KEYWORDS, rng.randrange(1, 4)),
+                email_snippet=f"Jeg er {rng.choice(ESCALATION_KEYWORDS[:2])} med rengøringen …",
+                escalated_at=at,
+                owner_notified=True,
+                resolved_at=at + dt.timedelta(hours=rng.randrange(1, 72)) if resolved else None,
+                resolution="Gratis genbesøg aftalt" if resolved else None,
             )
+            rows.append(stamped(escalation, at))
         return rows
 
     def chats(self):
@@ -296,17 +274,14 @@ class MessageRows:
         for index in range(ctx.pick(10, 250, 2_500)):
             session_id = stable_id("renos.chat_sessions", ctx.random_seed, index)
             started = ctx.moment(days_back=360)
-            sessions.append(
-                stamped(
-                    {
-                        "id": session_id,
-                        "user_id": _uuid(ctx) if rng.random() < 0.4 else None,
-                        "channel": rng.choice(["web", "web", "messenger"]),
-                        "locale": "da-DK",
-                    },
-                    started,
-                )
+            # ChatSessionFactory gives the locale (da-DK).
+            session = built(
+                ChatSessionFactory,
+                id=session_id,
+                user_id=_uuid(ctx) if rng.random() < 0.4 else None,
+                channel=rng.choice(["web", "web", "messenger"]),
             )
+            sessions.append(stamped(session, started))
             service = rng.choice(self.services)
             m2 = rng.randrange(40, 200)
             words = {
@@ -330,17 +305,14 @@ class MessageRows:
                     (models.ChatMessageRole.ASSISTANT, CHAT_REPLIES[turn]),
                 ]
             for number, (role, text) in enumerate(turns):
-                messages.append(
-                    stamped(
-                        {
-                            "id": stable_id("renos.chat_messages", session_id, number),
-                            "session": session_id,
-                            "role": role,
-                            "content": text.format(**words),
-                            "timestamp": at,
-                        },
-                        at,
-                    )
+                message = built(
+                    ChatMessageFactory,
+                    id=stable_id("renos.chat_messages", session_id, number),
+                    session_id=session_id,
+                    role=role,
+                    content=text.format(**words),
+                    timestamp=at,
                 )
+                messages.append(stamped(message, at))
                 at += dt.timedelta(seconds=rng.randrange(3, 90))
         return sessions, messages

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from renos import pricing
-from renos.models import CustomerStatus, LeadPriority, LeadStatus, QuoteStatus
-from shared.money import to_cents
+from renos.factories import CustomerFactory, LeadFactory, QuoteFactory, at_hourly_rate
+from renos.models import CustomerStatus, LeadStatus, QuoteStatus
 from shared.seeding import (
+    built,
     slug,
     stable_id,
     stamped,
@@ -20,7 +20,6 @@ from .data import (
     LEAD_DOMAINS,
     LEAD_SOURCES,
     TO_BOOK,
-    VAT_RATE,
     _uuid,
 )
 
@@ -34,16 +33,6 @@ NEW_LEAD_PLANS = {
     LeadStatus.LOST: 2,
     LeadStatus.SPAM: 1,
 }
-
-
-def _priority(score: int) -> str:
-    if score > 90:
-        return LeadPriority.URGENT
-    if score > 70:
-        return LeadPriority.HIGH
-    if score > 35:
-        return LeadPriority.MEDIUM
-    return LeadPriority.LOW
 
 
 class SalesRows:
@@ -61,28 +50,24 @@ class SalesRows:
                 ctx, {CustomerStatus.ACTIVE: 88, CustomerStatus.INACTIVE: 9, CustomerStatus.ARCHIVED: 3}
             )
             tags = ["erhverv" if business else "privat"] + (["fast"] if rng.random() < 0.5 else [])
-            rows.append(
-                stamped(
-                    {
-                        "id": stable_id("renos.customers", email),
-                        "name": name,
-                        "email": email,
-                        "phone": self.faker.phone_number(),
-                        "address": self.faker.address().replace("\n", ", "),
-                        "company_name": self.faker.company() if business else None,
-                        "notes": rng.choice(
-                            [None, None, "Nøgle i nøgleboks", "Kat i huset", "Parkering i gården"]
-                        ),
-                        "status": status,
-                        "tags": tags,
-                        "total_leads": 0,
-                        "total_bookings": 0,
-                        "total_revenue": Decimal("0.00"),
-                        "last_contact_at": None,
-                    },
-                    created,
-                )
+            customer = built(
+                CustomerFactory,
+                id=stable_id("renos.customers", email),
+                name=name,
+                email=email,
+                phone=self.faker.phone_number(),
+                address=self.faker.address().replace("\n", ", "),
+                company_name=self.faker.company() if business else None,
+                notes=rng.choice([None, None, "Nøgle i nøgleboks", "Kat i huset", "Parkering i gården"]),
+                status=status,
+                tags=tags,
+                # Counted from the seeded leads, bookings and invoices once they are laid out.
+                total_leads=0,
+                total_bookings=0,
+                total_revenue=Decimal("0.00"),
+                last_contact_at=None,
             )
+            rows.append(stamped(customer, created))
         return rows
 
     def leads(self, customers: list[dict]) -> list[dict]:
@@ -100,45 +85,41 @@ class SalesRows:
         score = rng.randrange(5, 100)
         source = rng.choice(LEAD_SOURCES)
         lead_id = stable_id("renos.leads", ctx.random_seed, index)
-        return stamped(
-            {
-                "id": lead_id,
-                "session_id": _uuid(ctx) if source == "website" else None,
-                "customer": customer["id"] if customer else None,
-                "source": source,
-                "name": who["name"],
-                "email": who["email"],
-                "phone": who["phone"],
-                "address": who["address"],
-                "square_meters": square_meters,
-                "rooms": max(1, int(square_meters) // 30),
-                "task_type": service["name"].lower(),
-                "preferred_dates": [
-                    (created + dt.timedelta(days=rng.randrange(3, 30))).date().isoformat()
-                    for _ in range(rng.randrange(0, 3))
-                ],
-                "status": plan,  # TO_BOOK is settled once the booking is laid out
-                "email_thread_id": None,
-                "follow_up_attempts": rng.randrange(0, 3)
-                if plan in (LeadStatus.CONTACTED, LeadStatus.QUOTED)
-                else 0,
-                "last_follow_up_date": created + dt.timedelta(days=3) if plan == LeadStatus.QUOTED else None,
-                "idempotency_key": f"demo:{lead_id}" if source == "website" else None,
-                "company_name": customer["company_name"] if customer else None,
-                "industry": None,
-                "estimated_size": f"{square_meters} m²",
-                "estimated_value": to_cents(service["price"] * Decimal(service["duration"]) / 60),
-                "enrichment_data": None,
-                "last_enriched": None,
-                "score": score,
-                "priority": _priority(score),
-                "last_scored": created + dt.timedelta(minutes=5),
-                "score_metadata": {"model": "renos-scoring-v2", "signals": ["kvm", "kilde"]},
-                "_service": service,
-                "_customer": customer,
-            },
-            created,
+        # LeadFactory gives the rooms, the estimated size and the priority (from square metres and score).
+        lead = built(
+            LeadFactory,
+            id=lead_id,
+            session_id=_uuid(ctx) if source == "website" else None,
+            customer_id=customer["id"] if customer else None,
+            source=source,
+            name=who["name"],
+            email=who["email"],
+            phone=who["phone"],
+            address=who["address"],
+            square_meters=square_meters,
+            task_type=service["name"].lower(),
+            preferred_dates=[
+                (created + dt.timedelta(days=rng.randrange(3, 30))).date().isoformat()
+                for _ in range(rng.randrange(0, 3))
+            ],
+            status=plan,  # TO_BOOK is settled once the booking is laid out
+            email_thread_id=None,
+            follow_up_attempts=rng.randrange(0, 3)
+            if plan in (LeadStatus.CONTACTED, LeadStatus.QUOTED)
+            else 0,
+            last_follow_up_date=created + dt.timedelta(days=3) if plan == LeadStatus.QUOTED else None,
+            idempotency_key=f"demo:{lead_id}" if source == "website" else None,
+            company_name=customer["company_name"] if customer else None,
+            industry=None,
+            estimated_value=at_hourly_rate(service["price"], service["duration"]),
+            enrichment_data=None,
+            last_enriched=None,
+            score=score,
+            last_scored=created + dt.timedelta(minutes=5),
+            score_metadata={"model": "renos-scoring-v2", "signals": ["kvm", "kilde"]},
         )
+        lead.update(_service=service, _customer=customer)
+        return stamped(lead, created)
 
     def _lead_contact(self, customer: dict | None) -> tuple[dict, str]:
         """Who asks (the customer, or someone new on a reserved domain) and what becomes of the lead."""
@@ -165,29 +146,24 @@ class SalesRows:
                 continue
             service = lead["_service"]
             hours = max(Decimal("1.5"), (Decimal(lead["square_meters"]) / 30).quantize(Decimal("0.5")))
-            rate = service["price"]
-            subtotal = pricing.quote_subtotal(rate, hours)
             created = lead["created_at"] + dt.timedelta(hours=rng.randrange(1, 48))
             status = {
                 TO_BOOK: QuoteStatus.ACCEPTED,
                 LeadStatus.QUOTED: rng.choice([QuoteStatus.DRAFT, QuoteStatus.SENT, QuoteStatus.SENT]),
                 LeadStatus.LOST: rng.choice([QuoteStatus.REJECTED, QuoteStatus.EXPIRED]),
             }[lead["status"]]
-            quote = stamped(
-                {
-                    "id": stable_id("renos.quotes", lead["id"]),
-                    "lead": lead["id"],
-                    "hourly_rate": rate,
-                    "estimated_hours": hours,
-                    "subtotal": subtotal,
-                    "vat_rate": VAT_RATE,
-                    "total": pricing.total_with_vat(subtotal, VAT_RATE),
-                    "notes": f"{service['name']} af {lead['square_meters']} m².",
-                    "valid_until": (created + dt.timedelta(days=30)).date(),
-                    "status": status,
-                },
-                created,
+            # QuoteFactory prices it: subtotal = rate × hours, total with VAT (renos.pricing).
+            quote = built(
+                QuoteFactory,
+                id=stable_id("renos.quotes", lead["id"]),
+                lead_id=lead["id"],
+                hourly_rate=service["price"],
+                estimated_hours=hours,
+                notes=f"{service['name']} af {lead['square_meters']} m².",
+                valid_until=(created + dt.timedelta(days=30)).date(),
+                status=status,
             )
+            stamped(quote, created)
             lead["_quote"] = quote
             rows.append(quote)
         return rows

@@ -7,10 +7,16 @@ import math
 from collections import defaultdict
 from decimal import Decimal
 
+from renos.factories import (
+    BookingFactory,
+    BreakFactory,
+    CleaningPlanBookingFactory,
+    CleaningPlanFactory,
+    CleaningTaskFactory,
+)
 from renos.models import BookingStatus, CustomerStatus, LeadStatus, PlanFrequency, TimerStatus
-from renos.timekeeping import minutes_between, stopped_timer
-from shared.money import to_cents
 from shared.seeding import (
+    built,
     stable_id,
     stamped,
     weighted_choice,
@@ -142,66 +148,71 @@ class WorkRows:
         )
 
     def _booking(self, *, key, customer, lead, quote, service, scheduled_at, estimated, breaks) -> dict:
+        """A booking as its life up to the seed's now left it: a completed one with its stopped timer (its
+        figures from BookingFactory, as stop_timer computes them) and breaks."""
         rng = self.rng
         booking_id = stable_id("renos.bookings", *key)
         created = min(scheduled_at - dt.timedelta(days=rng.randrange(1, 14)), self.ctx.now)
         if lead is not None:
             created = max(created, quote["created_at"] + dt.timedelta(minutes=30))
-        # The longest a job can take (see _complete) plus its breaks: one begun since then is not done.
+        status, started = self._booking_status(scheduled_at, estimated)
+        notes = rng.choice([None, None, None, "Ring på ved ankomst", "Husk egne støvsugerposer"])
+        event = _hex(self.ctx, 20) if status in (BookingStatus.CONFIRMED, BookingStatus.COMPLETED) else None
+        timer = (
+            self._worked(booking_id, scheduled_at, estimated, breaks)
+            if status == BookingStatus.COMPLETED
+            else {}
+        )
+        booking = built(
+            BookingFactory,
+            id=booking_id,
+            customer_id=customer["id"] if customer else None,
+            lead_id=lead["id"] if lead else None,
+            quote_id=quote["id"] if quote else None,
+            service_type=service["name"].lower(),
+            address=customer["address"] if customer else lead["address"],
+            scheduled_at=scheduled_at,
+            estimated_duration=estimated,
+            start_time=scheduled_at,
+            end_time=scheduled_at + dt.timedelta(minutes=estimated),
+            status=status,
+            calendar_event_id=event,
+            calendar_link=f"https://calendar.google.com/calendar/event?eid={event}" if event else None,
+            notes=notes,
+            time_notes=None,
+            timer_status=TimerStatus.STOPPED if timer else TimerStatus.NOT_STARTED,
+            **timer,
+        )
+        if timer and booking["actual_duration"] > estimated * 1.2:
+            booking["time_notes"] = "Længere tid end aftalt: ekstra snavset køkken"
+        booking.update(
+            _customer=customer,
+            _service=service,
+            _rate=quote["hourly_rate"] if quote else service["price"],
+            _started=started,
+        )
+        return stamped(booking, created)
+
+    def _booking_status(self, scheduled_at: dt.datetime, estimated: int) -> tuple[str, bool]:
+        """The booking's status at the seed's now, and whether it began too recently to be finished."""
+        rng = self.rng
+        # The longest a job can take (see _worked) plus its breaks: one begun since then is not done.
         started = scheduled_at + dt.timedelta(minutes=estimated * 1.3 + 90) > self.ctx.now
         if scheduled_at > self.ctx.now:
-            status, started = rng.choice([BookingStatus.SCHEDULED, BookingStatus.CONFIRMED]), False
-        elif started:
-            status = BookingStatus.CONFIRMED  # _under_way starts its timer
-        else:
-            status = weighted_choice(
-                self.ctx, {BookingStatus.COMPLETED: 90, BookingStatus.CANCELLED: 6, BookingStatus.NO_SHOW: 2}
-            )
-        booking = stamped(
-            {
-                "id": booking_id,
-                "customer": customer["id"] if customer else None,
-                "lead": lead["id"] if lead else None,
-                "quote": quote["id"] if quote else None,
-                "service_type": service["name"].lower(),
-                "address": customer["address"] if customer else lead["address"],
-                "scheduled_at": scheduled_at,
-                "estimated_duration": estimated,
-                "start_time": scheduled_at,
-                "end_time": scheduled_at + dt.timedelta(minutes=estimated),
-                "status": status,
-                "calendar_event_id": None,
-                "calendar_link": None,
-                "notes": rng.choice([None, None, None, "Ring på ved ankomst", "Husk egne støvsugerposer"]),
-                "actual_start_time": None,
-                "actual_end_time": None,
-                "actual_duration": None,
-                "time_variance": None,
-                "efficiency_score": None,
-                "time_notes": None,
-                "timer_status": TimerStatus.NOT_STARTED,
-                "_customer": customer,
-                "_service": service,
-                "_rate": quote["hourly_rate"] if quote else service["price"],
-                "_started": started,
-            },
-            created,
+            return rng.choice([BookingStatus.SCHEDULED, BookingStatus.CONFIRMED]), False
+        if started:
+            return BookingStatus.CONFIRMED, True  # _under_way starts its timer
+        status = weighted_choice(
+            self.ctx, {BookingStatus.COMPLETED: 90, BookingStatus.CANCELLED: 6, BookingStatus.NO_SHOW: 2}
         )
-        if status in (BookingStatus.CONFIRMED, BookingStatus.COMPLETED):
-            event = _hex(self.ctx, 20)
-            booking["calendar_event_id"] = event
-            booking["calendar_link"] = f"https://calendar.google.com/calendar/event?eid={event}"
-        if status == BookingStatus.COMPLETED:
-            self._complete(booking, breaks)
-        return booking
+        return status, False
 
-    def _complete(self, booking: dict, breaks: list[dict]) -> None:
-        """The timer as start_timer, start_break/end_break and stop_timer would have left it."""
+    def _worked(self, booking_id, scheduled_at: dt.datetime, estimated: int, breaks: list[dict]) -> dict:
+        """The stopped timer of a completed job, as start_timer, start_break/end_break and stop_timer would
+        have left it: its start, stop and closed breaks (added to `breaks`), as BookingFactory takes them."""
         rng = self.rng
-        start = booking["scheduled_at"] + dt.timedelta(
-            minutes=rng.randrange(-10, 20), seconds=rng.randrange(60)
-        )
-        worked = dt.timedelta(seconds=int(booking["estimated_duration"] * 60 * rng.uniform(0.75, 1.3)))
+        start = scheduled_at + dt.timedelta(minutes=rng.randrange(-10, 20), seconds=rng.randrange(60))
+        worked = dt.timedelta(seconds=int(estimated * 60 * rng.uniform(0.75, 1.3)))
         pauses = [
             dt.timedelta(minutes=rng.randrange(5, 35), seconds=rng.randrange(60))
             for _ in range(weighted_choice(self.ctx, {0: 5, 1: 4, 2: 1}))
@@ -209,26 +220,15 @@ class WorkRows:
         moment, paused, intervals = start, dt.timedelta(), []
         for number, pause in enumerate(pauses):
             moment += dt.timedelta(seconds=int(worked.total_seconds()) // (len(pauses) + 1))
-            breaks.append(self._break(booking, number, moment, moment + pause))
+            breaks.append(self._break(booking_id, number, moment, moment + pause))
             intervals.append((moment, moment + pause))
             moment += pause
             paused += pause
-        stop = start + worked + paused
-        figures = stopped_timer(
-            start=start, stop=stop, estimated_minutes=booking["estimated_duration"], breaks=intervals
-        )
-        actual = figures.actual_duration
-        booking.update(
-            actual_start_time=start,
-            actual_end_time=stop,
-            actual_duration=actual,
-            time_variance=figures.time_variance,
-            efficiency_score=figures.efficiency_score,
-            timer_status=TimerStatus.STOPPED,
-            time_notes="Længere tid end aftalt: ekstra snavset køkken"
-            if actual > booking["estimated_duration"] * 1.2
-            else None,
-        )
+        return {
+            "actual_start_time": start,
+            "actual_end_time": start + worked + paused,
+            "break_times": intervals,
+        }
 
     def _under_way(self, booking: dict, breaks: list[dict]) -> None:
         start = self.ctx.now - dt.timedelta(minutes=self.rng.randrange(30, 150))
@@ -246,22 +246,21 @@ class WorkRows:
         )
         if self.rng.random() < 0.5:
             # On a break: exactly one open break (the database allows no second one).
-            breaks.append(self._break(booking, 0, self.ctx.now - dt.timedelta(minutes=10), None))
+            breaks.append(self._break(booking["id"], 0, self.ctx.now - dt.timedelta(minutes=10), None))
             booking["timer_status"] = TimerStatus.ON_BREAK
 
-    def _break(self, booking: dict, number: int, start: dt.datetime, end: dt.datetime | None) -> dict:
-        return stamped(
-            {
-                "id": stable_id("renos.breaks", booking["id"], number),
-                "booking": booking["id"],
-                "start_time": start,
-                "end_time": end,
-                "duration": minutes_between(start, end) if end else None,
-                "reason": self.rng.choice(BREAK_REASONS),
-                "notes": None,
-            },
-            start,
+    def _break(self, booking_id, number: int, start: dt.datetime, end: dt.datetime | None) -> dict:
+        """A break of the booking; BreakFactory gives its minutes (none while it is open)."""
+        pause = built(
+            BreakFactory,
+            id=stable_id("renos.breaks", booking_id, number),
+            booking_id=booking_id,
+            start_time=start,
+            end_time=end,
+            reason=self.rng.choice(BREAK_REASONS),
+            notes=None,
         )
+        return stamped(pause, start)
 
     # --- cleaning plans -----------------------------------------------------------------------------
 
@@ -291,44 +290,45 @@ class WorkRows:
         frequency = weighted_choice(self.ctx, PLAN_FREQUENCIES)
         square_meters = Decimal(rng.randrange(40, 250))
         duration = max(60, int(square_meters) * 2 // 15 * 15)
-        plan = stamped(
-            {
-                "id": stable_id("renos.cleaning_plans", self.ctx.random_seed, index),
-                "customer": customer["id"],
-                "name": f"{FREQUENCY_LABELS[frequency]} {service['name'].lower()} – {customer['name']}",
-                "description": f"{service['description']} {square_meters} m².",
-                "service_type": service["name"].lower(),
-                "frequency": frequency,
-                "is_template": index < 2,
-                "is_active": customer["status"] == CustomerStatus.ACTIVE,
-                "estimated_duration": duration,
-                "estimated_price": to_cents(service["price"] * duration / 60),
-                "square_meters": square_meters,
-                "address": customer["address"],
-                "notes": None,
-            },
-            customer["created_at"] + dt.timedelta(days=rng.randrange(1, 60)),
+        # CleaningPlanFactory prices it: its duration at the service's hourly rate.
+        plan = built(
+            CleaningPlanFactory,
+            id=stable_id("renos.cleaning_plans", self.ctx.random_seed, index),
+            customer_id=customer["id"],
+            name=f"{FREQUENCY_LABELS[frequency]} {service['name'].lower()} – {customer['name']}",
+            description=f"{service['description']} {square_meters} m².",
+            service_type=service["name"].lower(),
+            frequency=frequency,
+            is_template=index < 2,
+            is_active=customer["status"] == CustomerStatus.ACTIVE,
+            estimated_duration=duration,
+            hourly_rate=service["price"],
+            square_meters=square_meters,
+            address=customer["address"],
+            notes=None,
         )
+        stamped(plan, customer["created_at"] + dt.timedelta(days=rng.randrange(1, 60)))
         return plan, service
 
     def _plan_tasks(self, plan: dict, service: dict) -> list[dict]:
+        """Three to seven of the tasks, most of them required; CleaningTaskFactory prices the few that are
+        charged on their own at the service's hourly rate."""
         rng = self.rng
         return [
             stamped(
-                {
-                    "id": stable_id("renos.cleaning_tasks", plan["id"], order),
-                    "plan": plan["id"],
-                    "name": name,
-                    "description": None,
-                    "category": category,
-                    "estimated_time": minutes,
-                    "is_required": rng.random() < 0.8,
-                    "is_completed": False,
-                    "sort_order": order,
-                    "price_per_task": to_cents(service["price"] * minutes / 60)
-                    if rng.random() < 0.3
-                    else None,
-                },
+                built(
+                    CleaningTaskFactory,
+                    id=stable_id("renos.cleaning_tasks", plan["id"], order),
+                    plan_id=plan["id"],
+                    name=name,
+                    description=None,
+                    category=category,
+                    estimated_time=minutes,
+                    is_required=rng.random() < 0.8,
+                    is_completed=False,
+                    sort_order=order,
+                    hourly_rate=service["price"] if rng.random() < 0.3 else None,
+                ),
                 plan["created_at"],
             )
             for order, (name, category, minutes) in enumerate(rng.sample(TASKS, rng.randrange(3, 8)))
@@ -344,21 +344,18 @@ class WorkRows:
                 continue
             booking["_plan"] = plan["id"]
             done = booking["status"] == BookingStatus.COMPLETED
-            links.append(
-                stamped(
-                    {
-                        "id": stable_id("renos.cleaning_plan_bookings", booking["id"]),
-                        "plan": plan["id"],
-                        "booking": booking["id"],
-                        "completed_tasks": [
-                            str(task["id"])
-                            for task in plan_tasks
-                            if done and (task["is_required"] or rng.random() < 0.5)
-                        ],
-                        "actual_duration": booking["actual_duration"],
-                        "notes": None,
-                    },
-                    booking["created_at"],
-                )
+            link = built(
+                CleaningPlanBookingFactory,
+                id=stable_id("renos.cleaning_plan_bookings", booking["id"]),
+                plan_id=plan["id"],
+                booking_id=booking["id"],
+                completed_tasks=[
+                    str(task["id"])
+                    for task in plan_tasks
+                    if done and (task["is_required"] or rng.random() < 0.5)
+                ],
+                actual_duration=booking["actual_duration"],
+                notes=None,
             )
+            links.append(stamped(link, booking["created_at"]))
         return links
