@@ -8,6 +8,7 @@ trigger-shaped entries' `<schema>.<table>` resource type.
 
 from __future__ import annotations
 
+import factory.random
 from django.db import connection
 
 from shared.factories import AuditLogFactory, UserFactory
@@ -38,7 +39,12 @@ def user_email(index: int, name: str) -> str:
 def staff_emails(ctx: SeedContext) -> list[str]:
     """The e-mails of this seed's demo staff (the same seed and size), who own crm and flow rows: the
     other apps' demo data refers to them by e-mail, never through another app's demo module."""
-    users = demo_users(SeedContext(app="shared", size=ctx.size, random_seed=ctx.random_seed))
+    # A SeedContext reseeds factory_boy's random: the caller's factories go on drawing from its own seed.
+    state = factory.random.get_random_state()
+    try:
+        users = demo_users(SeedContext(app="shared", size=ctx.size, random_seed=ctx.random_seed))
+    finally:
+        factory.random.set_random_state(state)
     return [user["email"] for user in users if user["is_staff"]] or [users[0]["email"]]
 
 

@@ -6,6 +6,7 @@ from operations.seeding import run_seed
 from shared import demo
 from shared.factories import AuditLogFactory, UserFactory
 from shared.models import AuditLog, User
+from shared.seeding import SeedContext
 from tests.support.built import models_built_by
 
 NOW = dt.datetime(2026, 12, 1, 10, 0, tzinfo=dt.UTC)
@@ -42,3 +43,15 @@ def test_the_factories_for_tests():
     assert user.email.endswith("@example.com") and not user.has_usable_password()
     assert (change.resource_type, change.action) == ("crm.deals", "delete")
     assert (event.resource_type, event.schema_name, event.table_name) == ("report", "", "")
+
+
+def test_the_staff_emails_leave_the_callers_factories_on_its_own_seed():
+    """crm and flow ask for shared's staff first; shared's context must not reseed their factories."""
+
+    def names(*, asking_for_staff: bool) -> list[str]:
+        ctx = SeedContext(app="crm", size="small", random_seed=3)
+        if asking_for_staff:
+            assert demo.staff_emails(ctx)
+        return [UserFactory.build().name for _ in range(3)]
+
+    assert names(asking_for_staff=True) == names(asking_for_staff=False)
