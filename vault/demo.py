@@ -3,7 +3,8 @@ embedder (no network), and one sync status per (source, repository). `large`: 10
 
 Embeddings are computed from the content, so a document and its embedding always agree; the
 embedding's `content_hash` is `vault.services.content_hash` of the content, as the document's generated
-column is.
+column is (`vault.factories.EmbeddingFactory`'s rule). Documents, embeddings and sync statuses are made
+by the app's factories, through `shared.seeding.built`.
 """
 
 from __future__ import annotations
@@ -13,14 +14,14 @@ from collections.abc import Iterator
 
 from shared.seeding import (
     SeedContext,
+    built,
     indexes_built_after,
     load,
     stable_id,
     truncate_app,
 )
-from vault import models
+from vault import factories, models
 from vault.embedders import OfflineEmbedder
-from vault.services import content_hash
 
 REPOSITORIES = {
     models.Source.GITHUB: [
@@ -59,28 +60,29 @@ def _documents(ctx: SeedContext, count: int):
         content = f"# {topic.capitalize()}: {ctx.faker.catch_phrase()}\n\n{summary}.\n\n" + "\n".join(
             ctx.faker.paragraphs(nb=ctx.rng.randrange(1, 4))
         )
-        yield {
-            "id": stable_id("vault.documents", source, repository, path),
-            "source": source,
-            "repository": repository,
-            "path": path,
-            "content": content,
-            "metadata": {"language": extension, "topic": topic, "lines": content.count("\n") + 1},
-            "sha": hashlib.sha1(content.encode()).hexdigest(),
-        }
+        yield built(
+            factories.DocumentFactory,
+            id=stable_id("vault.documents", source, repository, path),
+            source=source,
+            repository=repository,
+            path=path,
+            content=content,
+            metadata={"language": extension, "topic": topic, "lines": content.count("\n") + 1},
+            sha=hashlib.sha1(content.encode()).hexdigest(),
+        )
 
 
 def seed(ctx: SeedContext) -> None:
     _load_documents(ctx, ctx.pick(50, 2_000, 100_000))
     statuses = [
-        {
-            "id": stable_id("vault.sync_status", source, repository),
-            "source": source,
-            "repository": repository,
-            "status": models.SyncStatus.Status.SUCCESS,
-            "last_sync_at": ctx.moment(days_back=2),
-            "error_message": None,
-        }
+        built(
+            factories.SyncStatusFactory,
+            id=stable_id("vault.sync_status", source, repository),
+            source=source,
+            repository=repository,
+            status=models.SyncStatus.Status.SUCCESS,
+            last_sync_at=ctx.moment(days_back=2),
+        )
         for source, repos in REPOSITORIES.items()
         for repository in repos
     ]
@@ -133,13 +135,14 @@ def _embedded(documents: Iterator[dict], embedder: OfflineEmbedder, embeddings: 
 def _embedding_rows(batch: list[dict], embedder: OfflineEmbedder) -> list[dict]:
     vectors = embedder.embed([document["content"] for document in batch])
     return [
-        {
-            "id": stable_id("vault.embeddings", document["id"]),
-            "document": document["id"],
-            "embedding": vector,
-            "model": embedder.model,
-            "content_hash": content_hash(content=document["content"]),
-        }
+        built(
+            factories.EmbeddingFactory,
+            id=stable_id("vault.embeddings", document["id"]),
+            document_id=document["id"],
+            content=document["content"],  # the factory hashes it as the services do
+            embedding=vector,
+            model=embedder.model,
+        )
         for document, vector in zip(batch, vectors, strict=True)
     ]
 

@@ -1,9 +1,16 @@
-"""factory-boy factories of the vault models, for tests and seeding."""
+"""factory-boy factories of the vault models, for tests and the demo data (`vault.demo`, through
+`shared.seeding.built`).
+
+`EmbeddingFactory` records the hash of the content its vector was made from, as the services do
+(`vault.services.content_hash`): its document's content, or `content="..."` when the document is given
+by id (not a model field).
+"""
 
 import factory
 import numpy as np
 
-from .models import EMBEDDING_DIMENSIONS, Document, Embedding, Source, SyncStatus
+from . import services
+from .models import DEFAULT_EMBEDDING_MODEL, EMBEDDING_DIMENSIONS, Document, Embedding, Source, SyncStatus
 
 
 def random_unit_vector(seed: int) -> list[float]:
@@ -27,10 +34,13 @@ class EmbeddingFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Embedding
 
+    class Params:
+        content = factory.SelfAttribute("document.content")
+
     document = factory.SubFactory(DocumentFactory)
     embedding = factory.Sequence(random_unit_vector)
-    model = "text-embedding-3-small"
-    content_hash = factory.LazyAttribute(lambda o: o.document.content_hash)
+    model = DEFAULT_EMBEDDING_MODEL
+    content_hash = factory.LazyAttribute(lambda o: services.content_hash(content=o.content))
 
 
 class SyncStatusFactory(factory.django.DjangoModelFactory):
