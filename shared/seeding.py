@@ -86,8 +86,8 @@ def built(factory_class, /, **values) -> dict:
     (created_at = now) is left out, for `load` to stamp from the seed, so the same seed gives the same
     rows. A related row may be given by id (`organization_id=...`): the factory then builds no parent.
 
-    About 0.1 ms a row: for the rows people look at. The large sizes' bulk history (a million usage
-    rows) goes to `load` as plain dicts, built by the same rules.
+    About 0.3 ms a row (factory_boy resolving its declarations): for the rows people look at. The
+    large sizes' bulk history (a million usage rows) goes to `load` as plain dicts, by the same rules.
     """
     model = factory_class._meta.model
     declared = set(factory_class._meta.declarations) - set(factory_class._meta.exclude)
