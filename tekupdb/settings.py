@@ -14,6 +14,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from tekupdb.db.routers import TEKUP_APP_LABELS
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -308,9 +310,8 @@ EXPLORER_TASKS_ENABLED = False
 EXPLORER_CHARTS_ENABLED = False
 EXPLORER_TOKEN_AUTH_ENABLED = False
 EXPLORER_DEFAULT_ROWS = 1000
-EXPLORER_SCHEMA_INCLUDE_TABLE_PREFIXES = [
-    f'{schema}"."' for schema in ("vault", "billy", "renos", "crm", "flow", "shared")
-]
+# The apps' schemas (each app's schema is its label; settings cannot ask the AppConfigs, which load later).
+EXPLORER_SCHEMA_INCLUDE_TABLE_PREFIXES = [f'{schema}"."' for schema in sorted(TEKUP_APP_LABELS)]
 
 # --- vault ---
 # Embeddings from text (vault.embedders): "openai" calls an OpenAI-compatible /embeddings endpoint,

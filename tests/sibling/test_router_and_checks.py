@@ -43,6 +43,14 @@ def test_the_six_labels_are_the_apps_with_a_schema_of_their_own():
     } == TEKUP_APP_LABELS
 
 
+def test_the_sql_tool_shows_the_tables_of_every_app_schema_from_the_same_list():
+    from django.apps import apps
+    from django.conf import settings
+
+    schemas = {config.schema for config in apps.get_app_configs() if hasattr(config, "schema")}
+    assert set(settings.EXPLORER_SCHEMA_INCLUDE_TABLE_PREFIXES) == {f'{schema}"."' for schema in schemas}
+
+
 def _latest(app_label):
     (leaf,) = MigrationLoader(None, ignore_no_migrations=True).graph.leaf_nodes(app_label)
     return leaf[1]
