@@ -96,7 +96,10 @@ def sibling_python(wheel, tmp_path_factory) -> Path:
 
 
 def _make_sibling_venv(venv: Path, wheel: Path) -> None:
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
+    # Without pip of its own (ensurepip alone takes seconds): this interpreter's pip installs into it.
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(venv)], check=True
+    )
     python = venv / "bin" / "python"
     # --system-site-packages reaches the base interpreter's packages only; when the tests themselves run
     # in a virtual environment (CI's Python 3.13 run), its packages are reached through a .pth file.
@@ -109,7 +112,18 @@ def _make_sibling_venv(venv: Path, wheel: Path) -> None:
     ).stdout.strip()
     (Path(purelib) / "tekup_tests_parent.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", str(wheel)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(python),
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-index",
+            str(wheel),
+        ],
         check=True,
         timeout=300,
     )
