@@ -3,7 +3,7 @@
 The factories hold the rules a row's derived columns follow, for tests and `flow.demo` alike:
 - a workflow's edges join each node to the next;
 - an execution's and a step's duration is the time from start to completion, in whole milliseconds
-  (`elapsed_ms`, as `finish_execution` and `record_step` compute it);
+  (`flow.timekeeping.elapsed_ms`, which `finish_execution` and `record_step` use too);
 - an active schedule's next run is `services.next_run_after` the moment `after` (default now), an
   inactive schedule has none;
 - a webhook's secret is stored encrypted (pass `plain_secret="..."` to choose the plaintext);
@@ -12,7 +12,7 @@ The factories hold the rules a row's derived columns follow, for tests and `flow
 """
 
 import itertools
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import factory
 from django.utils import timezone
@@ -31,17 +31,11 @@ from .models import (
     Workflow,
 )
 from .services import next_run_after, stored_variable_value
+from .timekeeping import elapsed_ms
 
 
 def fake(provider: str, **kwargs):
     return factory.Faker(provider, locale="da_DK", **kwargs)
-
-
-def elapsed_ms(started: datetime | None, completed: datetime | None) -> int | None:
-    """Whole milliseconds from start to completion, never negative; None until both are known."""
-    if started is None or completed is None:
-        return None
-    return max(0, round((completed - started).total_seconds() * 1000))
 
 
 def chained(nodes: list[dict]) -> list[dict]:

@@ -19,8 +19,6 @@ from django.db import transaction
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from shared.money import to_cents
-
 from . import models, pricing, timekeeping
 from .services import allocate_invoice_number
 
@@ -40,13 +38,6 @@ def recent(days: int = 60) -> factory.LazyFunction:
     return factory.LazyFunction(
         lambda: timezone.now() - dt.timedelta(minutes=factory.random.randgen.randint(0, days * 24 * 60))
     )
-
-
-def at_hourly_rate(hourly_rate: Decimal | None, minutes: int) -> Decimal | None:
-    """The price of `minutes` of work at `hourly_rate`, rounded to øre (None without a rate)."""
-    if hourly_rate is None:
-        return None
-    return to_cents(hourly_rate * minutes / 60)
 
 
 def lead_priority(score: int) -> str:
@@ -277,7 +268,9 @@ class CleaningPlanFactory(DjangoModelFactory):
     service_type = "fast rengøring"
     frequency = models.PlanFrequency.WEEKLY
     estimated_duration = 180
-    estimated_price = factory.LazyAttribute(lambda o: at_hourly_rate(o.hourly_rate, o.estimated_duration))
+    estimated_price = factory.LazyAttribute(
+        lambda o: pricing.price_for_minutes(o.hourly_rate, o.estimated_duration)
+    )
     square_meters = Decimal("85")
 
     class Params:
@@ -294,7 +287,9 @@ class CleaningTaskFactory(DjangoModelFactory):
     estimated_time = 15
     sort_order = factory.Sequence(int)
     # Priced on its own only when an hourly rate is given.
-    price_per_task = factory.LazyAttribute(lambda o: at_hourly_rate(o.hourly_rate, o.estimated_time))
+    price_per_task = factory.LazyAttribute(
+        lambda o: pricing.price_for_minutes(o.hourly_rate, o.estimated_time)
+    )
 
     class Params:
         hourly_rate = None

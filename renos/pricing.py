@@ -1,4 +1,5 @@
-"""renos' money rules: line amounts, quote subtotals, VAT and totals, each rounded to øre half up.
+"""renos' money rules: line amounts, quote subtotals, prices of time, VAT and totals, each rounded to øre
+half up.
 
 Written once here; the models (`Quote.compute_totals`, `InvoiceLineItem.compute_amount`), the services,
 the admin (through the models), the factories and the demo data call these, so a quote or an invoice
@@ -13,7 +14,15 @@ from decimal import Decimal
 
 from shared.money import to_cents
 
-__all__ = ["VAT_RATE", "line_amount", "quote_subtotal", "subtotal_of", "total_with_vat", "vat_amount"]
+__all__ = [
+    "VAT_RATE",
+    "line_amount",
+    "price_for_minutes",
+    "quote_subtotal",
+    "subtotal_of",
+    "total_with_vat",
+    "vat_amount",
+]
 
 # Danish VAT (moms), in percent: the default of quotes and invoices.
 VAT_RATE = Decimal("25.00")
@@ -27,6 +36,14 @@ def line_amount(quantity: Decimal, unit_price: Decimal) -> Decimal:
 def quote_subtotal(hourly_rate: Decimal, hours: Decimal) -> Decimal:
     """A quote's subtotal: hourly rate × estimated hours, rounded to øre."""
     return to_cents(Decimal(hourly_rate) * Decimal(hours))
+
+
+def price_for_minutes(hourly_rate: Decimal | None, minutes: int) -> Decimal | None:
+    """The price of `minutes` of work at `hourly_rate` (a cleaning plan's, a task's), rounded to øre;
+    None without a rate."""
+    if hourly_rate is None:
+        return None
+    return to_cents(Decimal(hourly_rate) * minutes / 60)
 
 
 def subtotal_of(amounts: Iterable[Decimal]) -> Decimal:

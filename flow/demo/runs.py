@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from flow import factories, models
+from flow.timekeeping import elapsed_ms
 from shared.seeding import SeedContext, built, stable_id, stamped, weighted_choice
 
 from .data import ERRORS, FINISHED_RUN_STATUSES
@@ -196,7 +197,7 @@ def _step(run, step, attempt, status, started, completed, workflow, error=None) 
             "error": error,
             "started_at": started,
             "completed_at": completed,
-            "duration_ms": factories.elapsed_ms(started, completed),
+            "duration_ms": elapsed_ms(started, completed),
             "attempt_number": attempt,
             "max_attempts": workflow["retry_attempts"],
         },

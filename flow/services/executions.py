@@ -21,6 +21,7 @@ from shared.audit import record_prune, table_key
 from tekupdb.db import partitions
 
 from ..models import Execution, ExecutionLog, ExecutionStep, Workflow
+from ..timekeeping import elapsed_ms
 from .validation import _aware, _workflow
 
 FINISHED = (Execution.Status.COMPLETED, Execution.Status.FAILED, Execution.Status.CANCELLED)
@@ -69,12 +70,6 @@ def execute_workflow(
     execution.save(force_insert=True)
     workflow.last_executed_at = now
     return execution
-
-
-def _ms(start: datetime | None, end: datetime | None) -> int | None:
-    if start is None or end is None:
-        return None
-    return max(0, round((end - start).total_seconds() * 1000))
 
 
 @transaction.atomic
@@ -191,7 +186,7 @@ def _stamp_times(
         step.started_at = started_at or step.started_at or now
     if step.status in _STEP_ENDED:
         step.completed_at = completed_at or now
-        step.duration_ms = _ms(step.started_at, step.completed_at)
+        step.duration_ms = elapsed_ms(step.started_at, step.completed_at)
 
 
 def log_execution(
@@ -249,7 +244,7 @@ def finish_execution(
     if found["status"] != Execution.Status.RUNNING:
         raise v.invalid("execution", f"Execution {execution.pk} has already finished ({found['status']}).")
     now = timezone.now()
-    duration = _ms(found["started_at"], now) or 0
+    duration = elapsed_ms(found["started_at"], now) or 0
     Execution.objects.filter(pk=execution.pk).update(
         status=status, output=output, error=error, completed_at=now, duration_ms=duration, updated_at=now
     )

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from renos.factories import CustomerFactory, LeadFactory, QuoteFactory, at_hourly_rate
+from renos.factories import CustomerFactory, LeadFactory, QuoteFactory
 from renos.models import CustomerStatus, LeadStatus, QuoteStatus
+from renos.pricing import price_for_minutes
 from shared.seeding import (
     built,
     slug,
@@ -111,7 +112,7 @@ class SalesRows:
             idempotency_key=f"demo:{lead_id}" if source == "website" else None,
             company_name=customer["company_name"] if customer else None,
             industry=None,
-            estimated_value=at_hourly_rate(service["price"], service["duration"]),
+            estimated_value=price_for_minutes(service["price"], service["duration"]),
             enrichment_data=None,
             last_enriched=None,
             score=score,

@@ -18,6 +18,7 @@ from flow.models import (
     Webhook,
     Workflow,
 )
+from flow.timekeeping import elapsed_ms
 from operations.seeding import run_seed
 from shared import crypto
 
@@ -47,7 +48,7 @@ def test_the_factories_rules_hold_in_the_seeded_rows(db):
         assert workflow.edges == factories.chained(workflow.nodes)
     # Executions are factory builds, their steps plain rows: one rule for both.
     for row in [*Execution.objects.all(), *ExecutionStep.objects.all()]:
-        assert row.duration_ms == factories.elapsed_ms(row.started_at, row.completed_at)
+        assert row.duration_ms == elapsed_ms(row.started_at, row.completed_at)
     assert Execution.objects.filter(duration_ms__isnull=False).exists()
     tomorrow = dt.datetime.combine(NOW.date() + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
     for schedule in Schedule.objects.all():

@@ -4,7 +4,7 @@ factory gives is the one stop_timer applies."""
 import datetime as dt
 from decimal import Decimal
 
-from renos import factories
+from renos import factories, pricing
 from renos.factories import BookingFactory, lead_priority
 from renos.models import (
     Booking,
@@ -64,12 +64,12 @@ def test_seeded_prices_are_the_time_at_the_services_hourly_rate(db):
     plans = list(CleaningPlan.objects.all())
     assert plans
     for plan in plans:
-        assert plan.estimated_price == factories.at_hourly_rate(
+        assert plan.estimated_price == pricing.price_for_minutes(
             rates[plan.service_type], plan.estimated_duration
         )
     charged = CleaningTask.objects.filter(price_per_task__isnull=False).select_related("plan")
     for task in charged:
-        assert task.price_per_task == factories.at_hourly_rate(
+        assert task.price_per_task == pricing.price_for_minutes(
             rates[task.plan.service_type], task.estimated_time
         )
 
