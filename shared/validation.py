@@ -193,6 +193,8 @@ def number(value: Any, *, name: str, min_value: float = -math.inf, max_value: fl
     """A finite int or float from `min_value` to `max_value`, as a float (durations, thresholds)."""
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         raise invalid(name, f"{name} must be a number, not {_kind(value)}.")
+    if isinstance(value, Decimal) and not value.is_finite():  # float() raises on a signaling NaN
+        raise invalid(name, f"{name} must be a finite number, not {value}.")
     try:
         result = float(value)
     except OverflowError:

@@ -76,19 +76,38 @@ def _relfilenodes(*tables):
     }
 
 
-def test_flush_truncates_the_tables_with_rows_and_those_referencing_them_and_no_other(db):
+def _flush() -> None:
+    """The flush pytest-django runs after a test that commits (no identities restarted)."""
     from django.core.management.color import no_style
 
+    tables = connection.introspection.django_table_names(only_existing=True, include_views=False)
+    _execute("SET CONSTRAINTS ALL IMMEDIATE")  # TRUNCATE refuses this test's pending deferred checks
+    connection.ops.execute_sql_flush(connection.ops.sql_flush(no_style(), tables))
+
+
+def _execute(sql: str, params=()) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _fill_users(count: int) -> None:
+    """`count` users by plain SQL, with a long name each: a megabyte of them makes a big table."""
+    _execute(
+        "INSERT INTO shared.users (email, name) "
+        "SELECT 'bulk' || g || '@tekup.dk', repeat('n', 250) FROM generate_series(1, %s) AS g",
+        [count],
+    )
+
+
+def test_flush_truncates_a_big_table_with_those_referencing_it_and_no_other(db):
     from vault.models import Document
 
-    user = User.objects.create_user(email="flushed@tekup.dk", name="Flushed")
-    AuditLog.objects.create(action="x", resource_type="y", resource_id="z", actor_id=user.pk)
+    _fill_users(5000)  # over a megabyte: TRUNCATE, which frees its files at once
     # users_groups is empty but references users: TRUNCATE refuses users without it (no CASCADE here).
-    # (audit_logs is partitioned: its parent has no file of its own, so only its count is checked.)
     watched = ['shared"."users', 'shared"."users_groups', Document._meta.db_table]
     before = _relfilenodes(*watched)
-    tables = connection.introspection.django_table_names(only_existing=True, include_views=False)
-    connection.ops.execute_sql_flush(connection.ops.sql_flush(no_style(), tables))
+
+    _flush()
 
     for table in sorted(schema_tables()):
         assert catalog(f"SELECT count(*) FROM {connection.ops.quote_name(table)}")[0][0] == 0, table
@@ -97,24 +116,41 @@ def test_flush_truncates_the_tables_with_rows_and_those_referencing_them_and_no_
     assert {table for table in watched if after[table] != before[table]} == set(watched[:2])
 
 
+def test_flush_deletes_the_rows_of_a_small_table_with_no_trigger_firing_and_turns_them_back_on(db):
+    from crm.factories import CrmMetricFactory
+    from crm.models import CrmMetric
+
+    CrmMetricFactory.create_batch(3)  # a table no test fills to a megabyte, referencing none
+    table = CrmMetric._meta.db_table
+    before = _relfilenodes(table)
+
+    _flush()
+
+    for name in sorted(schema_tables()):
+        assert catalog(f"SELECT count(*) FROM {connection.ops.quote_name(name)}")[0][0] == 0, name
+    assert _relfilenodes(table) == before  # emptied by DELETE: the same file
+    assert catalog("SHOW session_replication_role")[0][0] == "origin"
+    User.objects.create_user(email="after@tekup.dk", name="After")  # the audit trigger fires again
+    assert AuditLog.objects.filter(resource_type="shared.users", action="insert").count() == 1
+
+
 def _filenodes(relations: list[str]) -> dict[str, int]:
     """{relation: its file number}, for names as regclass prints them."""
     return {name: catalog("SELECT pg_relation_filenode(%s::regclass)", [name])[0][0] for name in relations}
 
 
 def test_flush_empties_only_the_partitions_that_hold_rows(db):
-    """A partitioned table is checked month by month: one audit row empties its month only."""
-    from django.core.management.color import no_style
-
-    AuditLog.objects.create(action="x", resource_type="y", resource_id="z")
-    partitions = [
-        row[0]
-        for row in catalog("SELECT relid::text FROM pg_partition_tree('shared.audit_logs') WHERE isleaf")
-    ]
-    (busy,) = catalog("SELECT tableoid::regclass::text FROM shared.audit_logs")[0]
+    """A partitioned table is checked month by month: a month of audit rows empties that month only."""
+    _execute(
+        "INSERT INTO shared.audit_logs (action, resource_type, resource_id, metadata) SELECT 'x', 'y', "
+        "g::text, jsonb_build_object('pad', repeat('p', 400)) FROM generate_series(1, 3000) AS g"
+    )
+    leaves = "SELECT relid::text FROM pg_partition_tree('shared.audit_logs') WHERE isleaf"
+    partitions = [row[0] for row in catalog(leaves)]
+    (busy,) = {row[0] for row in catalog("SELECT tableoid::regclass::text FROM shared.audit_logs")}
     before = _filenodes(partitions)
-    tables = connection.introspection.django_table_names(only_existing=True, include_views=False)
-    connection.ops.execute_sql_flush(connection.ops.sql_flush(no_style(), tables))
+
+    _flush()
 
     assert catalog("SELECT count(*) FROM shared.audit_logs")[0][0] == 0
     after = _filenodes(partitions)

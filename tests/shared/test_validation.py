@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from shared.validation import decimal
+from shared.validation import decimal, number
 
 
 @pytest.mark.parametrize(
@@ -35,3 +35,13 @@ def test_long_values_are_refused_not_rounded_or_raised(value, message):
 )
 def test_values_that_fit_are_accepted_unchanged(value, expected):
     assert decimal(value, name="value", max_digits=18, decimal_places=4) == expected
+
+
+@pytest.mark.parametrize(
+    "value", [Decimal("sNaN"), Decimal("NaN"), Decimal("Infinity"), float("nan"), 10**400]
+)
+def test_a_number_that_is_not_finite_is_refused_naming_the_argument(value):
+    """The contract's property test found Decimal('sNaN') raising ValueError in billy.track_usage."""
+    with pytest.raises(ValidationError, match="duration_ms must be a finite number") as refused:
+        number(value, name="duration_ms", min_value=0)
+    assert list(refused.value.error_dict) == ["duration_ms"]
