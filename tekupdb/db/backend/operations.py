@@ -1,4 +1,4 @@
-"""Operations whose flush empties only the tables that hold rows.
+"""Operations whose flush empties only the tables that hold rows, the small ones without new files.
 
 Django's PostgreSQL flush is one `TRUNCATE` of every table. TRUNCATE gives each table, index and TOAST
 table a new file and removes the old ones at commit, so it costs per relation, not per row: here about
@@ -7,12 +7,15 @@ whose disks are mounted with `discard` (every removed file is trimmed as it goes
 after every test that commits (`transactional_db`, `live_server`), when most tables are already empty.
 
 So the flush finds the tables that hold a row (one `EXISTS` each, cheap; a partitioned table month by
-month, so that a test's one audit row empties one partition, not all of them), adds every table whose
-foreign key references one of them (as TRUNCATE itself requires, unless the flush cascades), and truncates
-just those. The result is Django's: every listed table is empty. It first locks every listed table as
-Django's TRUNCATE would (ACCESS EXCLUSIVE), so no writer can fill a table between the check and the
-truncate. A flush that resets sequences (`reset_sequences=True`) must restart the identities of empty
-tables too, so it stays Django's full TRUNCATE ... RESTART IDENTITY.
+month, so that a test's audit rows empty one partition, not all of them). A table under a megabyte is
+emptied by DELETE, which frees no file: with `session_replication_role = replica`, as a replica applies
+rows, so no trigger fires (no audit entry, no foreign-key check: every table ends empty, so no reference
+dangles), and the role is set back at once. Only a superuser may do that; anyone else's flush truncates.
+A bigger table is truncated, with every table whose foreign key references it (as TRUNCATE itself
+requires, unless the flush cascades). The result is Django's: every listed table is empty. It first locks
+every listed table as Django's TRUNCATE would (ACCESS EXCLUSIVE), so no writer can fill a table between
+the check and the emptying. A flush that resets sequences (`reset_sequences=True`) must restart the
+identities of empty tables too, so it stays Django's full TRUNCATE ... RESTART IDENTITY.
 
 `kept_if_unchanged` lets the caller name tables whose rows the flush's own aftermath writes again
 (post_migrate's content types and permissions, `operations`' flush command): when such a table holds
