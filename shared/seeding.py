@@ -133,6 +133,7 @@ def load(ctx: SeedContext, model, rows: Iterable[dict], *, total: int | None = N
     inserted = 0
     done = ctx.loaded.get(label, 0)
     fields = None
+    columns_given: set | None = None
     stamped = False
     while True:
         batch = []
@@ -142,6 +143,15 @@ def load(ctx: SeedContext, model, rows: Iterable[dict], *, total: int | None = N
                 break
         if not batch:
             break
+        if columns_given is None:
+            columns_given = set(batch[0])
+        # The columns are the first row's: a row with another set would lose a value or fail half-way.
+        for number, row in enumerate(batch, start=done + 1):
+            if row.keys() != columns_given:
+                raise ValueError(
+                    f"{label}: row {number} has the columns {sorted(row)}, the first row "
+                    f"{sorted(columns_given)}; every row given to one load must have the same."
+                )
         if fields is None:
             stamped = {f.name for f in model._meta.concrete_fields} >= {"created_at", "updated_at"}
             stamped = stamped and "created_at" not in batch[0]

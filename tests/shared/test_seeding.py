@@ -2,10 +2,12 @@
 
 import uuid
 
+import pytest
+
 from billy.factories import OrganizationFactory, OrganizationUserFactory
 from billy.models import OrganizationUser
 from shared import crypto
-from shared.seeding import SeedContext, built
+from shared.seeding import SeedContext, built, load
 
 
 def test_the_factory_fills_what_the_demo_leaves_out_and_the_clock_is_left_to_the_loader():
@@ -34,3 +36,20 @@ def test_the_same_seed_gives_the_same_rows():
 
     assert names(7) == names(7)
     assert names(7) != names(8)
+
+
+def test_rows_with_another_set_of_columns_are_refused_before_anything_is_written(db):
+    """`load` takes its columns from the first row: a later row with an extra or a missing column would
+    lose that value or fail half-way through a batch."""
+    from billy.models import Organization
+
+    ctx = SeedContext(app="billy", size="small", random_seed=1)
+    rows = [
+        built(OrganizationFactory, id=uuid.uuid4(), billy_organization_id=f"demo-{index}")
+        for index in range(3)
+    ]
+    rows[2]["is_active"] = False
+
+    with pytest.raises(ValueError, match=r"billy.organizations: row 3 has the columns .*is_active"):
+        load(ctx, Organization, rows)
+    assert not Organization.objects.exists()
