@@ -62,8 +62,17 @@ class Replica:
                     raise AssertionError(f"the replica did not replay up to {target} in {timeout} s")
                 time.sleep(0.02)  # polling interval, not a wait for an outcome
 
-    def pause_replay(self) -> None:
-        self.execute("SELECT pg_wal_replay_pause()")
+    def pause_replay(self, timeout: float = REPLAY_TIMEOUT) -> None:
+        """Pauses replay and returns once it has stopped: pg_wal_replay_pause() only asks, and a standby
+        in the middle of WAL goes on replaying until it next looks (which let WAL written after this
+        call be replayed, and a test that needs the standby behind see it caught up)."""
+        deadline = time.monotonic() + timeout
+        with psycopg.connect(self.uri(), autocommit=True) as conn:
+            conn.execute("SELECT pg_wal_replay_pause()")
+            while conn.execute("SELECT pg_get_wal_replay_pause_state()").fetchone()[0] != "paused":
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"the replica's replay did not pause in {timeout} s")
+                time.sleep(0.01)  # polling interval, not a wait for an outcome
 
     def resume_replay(self) -> None:
         self.execute("SELECT pg_wal_replay_resume()")
