@@ -1,5 +1,7 @@
 """Project-wide fixtures. Tests run against the real PostgreSQL (embedded unless DATABASE_URL is set)."""
 
+from collections import Counter
+
 import pytest
 
 FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -21,12 +23,19 @@ def pytest_configure(config):
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
-    """The files that start processes, servers or a browser (marked `slow` or `e2e`) first, in a stable
-    sort: the parallel run hands out a file at a time in this order, so the long files start early and
-    the many quick ones fill in at the end, instead of one worker finishing the embedded-server tests
-    alone (pytest-django's order would put them last: they use no database)."""
-    slow = {item.path for item in items if item.get_closest_marker("slow") or item.get_closest_marker("e2e")}
-    items.sort(key=lambda item: item.path not in slow)
+    """The longest files first, in a stable sort: the parallel run hands out a file at a time in this
+    order (`--dist loadfile --no-loadscope-reorder`, pyproject.toml), so the long files start early on
+    whichever worker is free and the many quick ones fill in at the end, instead of one worker finishing
+    the embedded-server tests alone. A file's length is guessed from its tests: those that start
+    processes, servers or a browser (marked `slow` or `e2e`) first, the most of them first; then the
+    others, the most tests first (xdist's own order)."""
+    slow_tests: Counter = Counter()
+    tests: Counter = Counter()
+    for item in items:
+        tests[item.path] += 1
+        if item.get_closest_marker("slow") or item.get_closest_marker("e2e"):
+            slow_tests[item.path] += 1
+    items.sort(key=lambda item: (-slow_tests[item.path], -tests[item.path]))
 
 
 @pytest.fixture
