@@ -38,6 +38,29 @@ def pytest_collection_modifyitems(items):
     items.sort(key=lambda item: (-slow_tests[item.path], -tests[item.path]))
 
 
+# Folders whose tests share something costly made per worker (a package-scoped fixture, a session one):
+# their files go to one worker together, one after the other, so it is made once.
+RUN_WHOLE = {
+    "tests/replica/": "the streaming replica (pg_basebackup and a second server), package-scoped",
+    "tests/e2e/": "the browser and the live server, session-scoped",
+}
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """xdist's `loadfile` scheduling, but a folder of RUN_WHOLE is one unit of work (xdist's documented
+    hook for a custom grouping). Other modes are xdist's own."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class LoadFileOrFolderScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = super()._split_scope(nodeid)
+            return next((folder for folder in RUN_WHOLE if path.startswith(folder)), path)
+
+    return LoadFileOrFolderScheduling(config, log)
+
+
 @pytest.fixture
 def staff_user(db):
     from shared.services import create_user
