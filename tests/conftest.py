@@ -7,6 +7,15 @@ import pytest
 FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--screenshots",
+        action="store_true",
+        help="save the browser tests' screenshots of the admin in test-results/e2e/, for people to look at "
+        "(off by default: each costs Chromium about a quarter of a second)",
+    )
+
+
 def pytest_configure(config):
     """One cheap hasher for the whole run, set once as a setting (as cookiecutter-django's test settings
     and healthchecks' test runner do): admin_client, the factories and the commands create users in

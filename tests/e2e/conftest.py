@@ -45,6 +45,21 @@ def browser():
 
 
 @pytest.fixture
+def screenshot(request):
+    """`screenshot(page, name, full_page=False)` saves test-results/e2e/<name>.png when the run asks for
+    screenshots (`pytest --screenshots`), and does nothing otherwise: they are for people to look at,
+    and the tests' assertions never read them."""
+    wanted = request.config.getoption("screenshots")
+
+    def take(page, name: str, *, full_page: bool = False) -> None:
+        if wanted:
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
+
+    return take
+
+
+@pytest.fixture
 def superuser(transactional_db):
     from shared.models import User
 

@@ -1,7 +1,7 @@
 """Each app's main changelists at 1,400 px, on the demo data: the key columns fit the page (no table wider
-than the window), a screenshot of each for people to look at."""
+than the window); with `--screenshots`, a picture of each for people to look at."""
 
-from .conftest import ARTIFACTS, WIDTH
+from .conftest import WIDTH
 
 MAIN_CHANGELISTS = [
     "vault/document",
@@ -34,14 +34,13 @@ KEY_COLUMNS = {
 }
 
 
-def test_main_changelists_fit_1400_px(demo_page):
+def test_main_changelists_fit_1400_px(demo_page, screenshot):
     page = demo_page
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     too_wide, missing = {}, {}
     for changelist in MAIN_CHANGELISTS:
         page.goto(f"/admin/{changelist}/")
         assert page.locator("#result_list tbody tr").count() >= 1, changelist
-        page.screenshot(path=str(ARTIFACTS / f"changelist-{changelist.replace('/', '-')}.png"))
+        screenshot(page, f"changelist-{changelist.replace('/', '-')}")
         widths = page.evaluate(
             """() => ({
                 table: document.querySelector('#result_list').getBoundingClientRect().right,
@@ -62,11 +61,11 @@ def test_main_changelists_fit_1400_px(demo_page):
     assert not missing, "\n".join(f"{name}: {columns}" for name, columns in missing.items())
 
 
-def test_the_deal_change_page_fits_1400_px(demo_page):
+def test_the_deal_change_page_fits_1400_px(demo_page, screenshot):
     from crm.models import Deal
 
     page = demo_page
     deal = Deal.objects.filter(products__isnull=False).first()
     page.goto(f"/admin/crm/deal/{deal.pk}/change/")
-    page.screenshot(path=str(ARTIFACTS / "change-crm-deal.png"), full_page=True)
+    screenshot(page, "change-crm-deal", full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH

@@ -11,7 +11,7 @@ from operations.groups import SQL
 from shared.models import AuditLog, User
 from shared.services import create_user
 
-from .conftest import ARTIFACTS, PASSWORD, logged_in_page
+from .conftest import PASSWORD, logged_in_page
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, databases=["default", "readonly"]),
@@ -51,15 +51,16 @@ def saved_query(sql_user):
     )
 
 
-def test_a_sql_user_runs_a_saved_query_and_exports_it(browser, live_server, sql_user, saved_query):
+def test_a_sql_user_runs_a_saved_query_and_exports_it(
+    browser, live_server, sql_user, saved_query, screenshot
+):
     page = log_in(browser, live_server, sql_user)
     page.click("#tekup-tools >> text=SQL tool")
     page.click(f"text={saved_query.title}")
     page.wait_for_url(f"**/admin/sql/{saved_query.pk}/**")
     cells = page.locator("td").all_inner_texts()
     assert {"anna@tekup.dk", "bo@tekup.dk", "analyst@tekup.dk"} <= {cell.strip() for cell in cells}
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "sql-tool.png"), full_page=True)
+    screenshot(page, "sql-tool", full_page=True)
 
     page.click("#download_options")
     with page.expect_download() as download_info:
@@ -74,7 +75,7 @@ def test_a_sql_user_runs_a_saved_query_and_exports_it(browser, live_server, sql_
     assert "Seq Scan on users" in page.locator("#plan").inner_text()
 
 
-def test_a_write_typed_into_the_tool_is_refused_by_the_database(browser, live_server, sql_user):
+def test_a_write_typed_into_the_tool_is_refused_by_the_database(browser, live_server, sql_user, screenshot):
     bo = create_user(email="bo@tekup.dk", name="Bo")
     page = log_in(browser, live_server, sql_user)
     page.goto("/admin/sql/play/")
@@ -84,7 +85,7 @@ def test_a_write_typed_into_the_tool_is_refused_by_the_database(browser, live_se
     page.wait_for_load_state()
 
     assert "cannot execute UPDATE in a read-only transaction" in page.content()
-    page.screenshot(path=str(ARTIFACTS / "sql-tool-refused.png"), full_page=True)
+    screenshot(page, "sql-tool-refused", full_page=True)
     assert User.objects.get(pk=bo.pk).name == "Bo"
     assert not User.objects.filter(name="Hacked").exists()
 
@@ -105,13 +106,13 @@ def test_plain_staff_get_403_on_every_page(browser, live_server, saved_query):
     assert not AuditLog.objects.filter(action="sql.run").exists()
 
 
-def test_superuser_sees_activity_and_a_diagram(page):
+def test_superuser_sees_activity_and_a_diagram(page, screenshot):
     page.click("#tekup-tools >> text=Server activity")
     page.wait_for_url("**/admin/activity/")
     assert page.locator("#activity").is_visible()
-    page.screenshot(path=str(ARTIFACTS / "activity.png"), full_page=True)
+    screenshot(page, "activity", full_page=True)
     page.goto("/admin/")
     page.click("div.app-renos a.schema-diagram")
     page.wait_for_url("**/admin/diagrams/renos/")
     assert page.locator("svg.schema-diagram g.table").count() >= 23
-    page.screenshot(path=str(ARTIFACTS / "diagram-renos.png"))
+    screenshot(page, "diagram-renos")

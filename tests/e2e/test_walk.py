@@ -4,8 +4,6 @@ record of each, the audit history of a record they edit, an export of a filtered
 import csv
 import io
 
-from .conftest import ARTIFACTS
-
 # One list per schema, the one staff open first.
 FIRST_LISTS = {
     "vault": "document",
@@ -22,9 +20,8 @@ def _no_error(page) -> None:
     assert "Server Error" not in body and "Traceback" not in body and "Database error" not in body
 
 
-def test_every_schema_one_list_and_one_record(demo_page):
+def test_every_schema_one_list_and_one_record(demo_page, screenshot):
     page = demo_page
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for app_label, model in FIRST_LISTS.items():
         page.goto(f"/admin/{app_label}/")
         _no_error(page)
@@ -32,7 +29,7 @@ def test_every_schema_one_list_and_one_record(demo_page):
         assert f"schema {app_label}" in caption.inner_text()
         # Name, schema and description each on its own place, not run together.
         assert caption.locator(".schema-description").count() == 1
-        page.screenshot(path=str(ARTIFACTS / f"app-{app_label}.png"))
+        screenshot(page, f"app-{app_label}")
 
         page.locator(f"tr.model-{model} th a").click()
         page.wait_for_url(f"**/admin/{app_label}/{model}/")
@@ -44,10 +41,10 @@ def test_every_schema_one_list_and_one_record(demo_page):
         page.wait_for_url(f"**/admin/{app_label}/{model}/*/change/")
         _no_error(page)
         assert page.locator("#content h2, #content h1").count() >= 1
-        page.screenshot(path=str(ARTIFACTS / f"change-{app_label}-{model}.png"), full_page=True)
+        screenshot(page, f"change-{app_label}-{model}", full_page=True)
 
 
-def test_the_history_of_an_edited_record(demo_page):
+def test_the_history_of_an_edited_record(demo_page, screenshot):
     from crm.models import Company
 
     page = demo_page
@@ -62,7 +59,7 @@ def test_the_history_of_an_edited_record(demo_page):
     _no_error(page)
     history = page.locator("#content").inner_text().lower()
     assert "name" in history and "boss" in history
-    page.screenshot(path=str(ARTIFACTS / "history-crm-company.png"), full_page=True)
+    screenshot(page, "history-crm-company", full_page=True)
 
 
 def test_export_a_filtered_list(demo_page):
@@ -80,7 +77,7 @@ def test_export_a_filtered_list(demo_page):
     assert {row["status"] for row in rows} == {"completed"}
 
 
-def test_the_dashboard(demo_page):
+def test_the_dashboard(demo_page, screenshot):
     page = demo_page
     page.goto("/admin/")
     _no_error(page)
@@ -91,4 +88,4 @@ def test_the_dashboard(demo_page):
     assert header.bounding_box()["height"] < 2.5 * line
     assert "View site" not in page.locator("#user-tools").inner_text()
     assert page.evaluate("document.documentElement.scrollWidth") <= 1400
-    page.screenshot(path=str(ARTIFACTS / "dashboard-demo.png"), full_page=True)
+    screenshot(page, "dashboard-demo", full_page=True)
