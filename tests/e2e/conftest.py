@@ -66,10 +66,10 @@ def superuser(transactional_db):
     return User.objects.create_superuser(email="boss@tekup.dk", name="Boss", password=PASSWORD)
 
 
-def logged_in_page(browser, live_server, user, *, width: int = 1280):
-    """A new browser page at the admin's index, logged in as `user` by its session cookie (Django's
-    `Client.force_login`, which sends `user_logged_in` as a form login does): the login form itself is
-    walked once, in test_admin.py::test_dashboard_after_login, not before every test."""
+def logged_in_page(browser, live_server, user, *, width: int = 1280, at: str | None = "/admin/"):
+    """A new browser page at `at` (the admin's index; None: no page yet), logged in as `user` by its
+    session cookie (Django's `Client.force_login`, which sends `user_logged_in` as a form login does):
+    the login form itself is walked once, in test_admin.py::test_dashboard_after_login."""
     from django.conf import settings
     from django.test import Client
 
@@ -80,14 +80,16 @@ def logged_in_page(browser, live_server, user, *, width: int = 1280):
     cookie = client.cookies[settings.SESSION_COOKIE_NAME]
     context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
     page = context.new_page()
-    page.goto("/admin/")
+    if at is not None:
+        page.goto(at)
     return page
 
 
 @pytest.fixture
 def page(browser, live_server, superuser):
-    """A browser page logged in to the admin as a superuser."""
-    page = logged_in_page(browser, live_server, superuser)
+    """A browser page logged in to the admin as a superuser, on no page yet: each test opens the one
+    it needs (the index, with its dashboard, is the slowest page to load)."""
+    page = logged_in_page(browser, live_server, superuser, at=None)
     yield page
     page.context.close()
 

@@ -107,6 +107,7 @@ def test_plain_staff_get_403_on_every_page(browser, live_server, saved_query):
 
 
 def test_superuser_sees_activity_and_a_diagram(page, screenshot):
+    page.goto("/admin/")
     page.click("#tekup-tools >> text=Server activity")
     page.wait_for_url("**/admin/activity/")
     assert page.locator("#activity").is_visible()
