@@ -14,6 +14,7 @@ from django.urls import reverse
 from operations.groups import AUDITORS, setup_groups
 from shared.apps_base import schema_names
 from shared.services import create_user, log_event
+from tests.support.database import built_for_the_module
 
 SCHEMA_APPS = {"vault", "billy", "renos", "crm", "flow", "shared"}
 
@@ -76,9 +77,15 @@ def test_every_custom_action_declares_its_permissions():
     assert undeclared == []
 
 
+@pytest.fixture(scope="module")
+def groups(django_db_setup, django_db_blocker):
+    """The project's groups, made once for the module (setup_groups checks every app's permissions)."""
+    with built_for_the_module(django_db_blocker, setup_groups) as made:
+        yield made
+
+
 @pytest.fixture
-def viewer(db):
-    setup_groups()
+def viewer(groups, db):
     user = create_user(email="viewer@tekup.dk", name="Viewer", password="a-long-test-passw0rd", is_staff=True)
     user.groups.add(Group.objects.get(name=AUDITORS))
     return user
