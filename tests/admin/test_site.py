@@ -35,6 +35,23 @@ def test_index_groups_apps_by_schema_with_a_description(admin_client):
     assert labels.index("shared") < labels.index("auth")  # the schemas first, Django's own last
 
 
+def test_the_app_list_is_built_only_for_the_pages_that_show_it(admin_client, monkeypatch):
+    """Django's each_context asks every page for the app list (the nav sidebar's, off here); building it
+    reverses a URL per model, so only the index and an app's page may pay for it."""
+    built = []
+    ordered = TekupAdminSite._ordered_app_list
+
+    def spy(self, request, app_label):
+        built.append(request.path)
+        return ordered(self, request, app_label)
+
+    monkeypatch.setattr(TekupAdminSite, "_ordered_app_list", spy)
+    for path in ["/admin/shared/user/", "/admin/crm/company/add/", "/admin/", "/admin/crm/"]:
+        assert admin_client.get(path).status_code == 200, path
+
+    assert built == ["/admin/", "/admin/crm/"]
+
+
 def test_index_shows_the_dashboard(admin_client):
     log_event(action="admin.change", resource_type="shared.user", resource_id="1")
 
