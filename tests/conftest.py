@@ -55,6 +55,7 @@ RUN_WHOLE = {
 }
 
 
+@pytest.hookimpl(optionalhook=True)  # xdist's hook: no error where xdist is not installed
 def pytest_xdist_make_scheduler(config, log):
     """xdist's `loadfile` scheduling, but a folder of RUN_WHOLE is one unit of work (xdist's documented
     hook for a custom grouping). Other modes are xdist's own."""

@@ -48,7 +48,7 @@ class TekupAdminSite(admin.AdminSite):
         """Django's app list, ordered by schema; built when first read.
 
         Django's `each_context` asks for it on every admin page, for the nav sidebar, which is off here
-        (`enable_nav_sidebar`): building it costs a `reverse()` per model and URL, about a third of a
+        (`enable_nav_sidebar`): building it costs a `reverse()` per model and URL, about a quarter of a
         changelist's time. A lazy list (the proxy Django uses for `request.user`) leaves that cost to
         the pages that show it (the index, an app's page)."""
         return SimpleLazyObject(partial(self._ordered_app_list, request, app_label))
