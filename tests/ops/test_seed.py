@@ -11,6 +11,7 @@ from operations.seeding import run_seed, seedable_apps
 from shared.models import AuditLog, User
 from shared.seeding import table_of
 from shared.services import create_user
+from tests.support.constraints import check_deferred_foreign_keys
 
 
 def _table_digests() -> dict[str, tuple[int, str]]:
@@ -91,14 +92,6 @@ def test_seed_as_a_process_is_fast_and_idempotent(manage):
 APPS = ["renos", "crm", "flow"]
 
 
-def _check_deferred_foreign_keys() -> None:
-    """Inside a test's transaction the (deferred) foreign keys are checked only now: a dangling
-    reference raises here."""
-    with connection.cursor() as cursor:
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-
-
 def test_renos_crm_flow_seed_is_deterministic_and_twice_adds_nothing(db):
     first_run = run_seed(size="small", apps=APPS, now=NOW, random_seed=11)
     # shared's dependants in INSTALLED_APPS order (AppConfig decides; no app's demo data needs another's)
@@ -119,7 +112,7 @@ def test_renos_crm_flow_seed_is_deterministic_and_twice_adds_nothing(db):
     assert other["renos.customers"] != first["renos.customers"]
     assert other["crm.contacts"] != first["crm.contacts"]
     assert other["flow.executions"] != first["flow.executions"]
-    _check_deferred_foreign_keys()
+    check_deferred_foreign_keys()
 
 
 def test_create_invoice_continues_after_the_seeded_numbers(db, monkeypatch):
@@ -140,7 +133,7 @@ def test_create_invoice_continues_after_the_seeded_numbers(db, monkeypatch):
     assert real.invoice_number == "2025-0001"
 
     run_seed(size="small", apps=["renos"], random_seed=5)
-    _check_deferred_foreign_keys()
+    check_deferred_foreign_keys()
     real.refresh_from_db()
     assert real.customer_id == real_customer.pk and real.lines.count() == 1  # untouched
     numbers = list(Invoice.objects.filter(issue_date__year=2025).values_list("invoice_number", flat=True))

@@ -11,9 +11,10 @@ from django.db import connection
 
 from operations.seeding import run_seed
 from shared.models import AuditLog, User
+from tests.support.constraints import check_deferred_foreign_keys
 from tests.support.database import built_for_the_module
 
-from .test_seed import NOW, _check_deferred_foreign_keys
+from .test_seed import NOW
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +87,7 @@ def test_seeded_relations_are_consistent(seeded):
 
 
 def test_seeded_renos_relations_add_up(seeded):
-    _check_deferred_foreign_keys()
+    check_deferred_foreign_keys()
     from renos.models import Booking, Invoice
 
     assert Invoice.objects.count() > 10 and Booking.objects.count() > 30
@@ -99,7 +100,7 @@ def test_seeded_crm_rows_follow_the_pipeline_rules(seeded):
     from crm import services
     from crm.models import Deal
 
-    _check_deferred_foreign_keys()
+    check_deferred_foreign_keys()
     assert set(Deal.objects.values_list("stage", flat=True)) == set(Deal.Stage.values)
     for deal in Deal.objects.all():
         assert deal.status == Deal.status_for_stage(deal.stage)
@@ -130,7 +131,7 @@ def test_seeded_flow_rows_follow_the_services(seeded):
     from flow.models import Execution, Schedule, Variable, Webhook, Workflow
     from shared import crypto
 
-    _check_deferred_foreign_keys()
+    check_deferred_foreign_keys()
     assert set(Workflow.objects.values_list("status", flat=True)) == set(Workflow.Status.values)
     assert not Execution.objects.filter(status="running").exclude(workflow__status="active").exists()
     assert not _counts(

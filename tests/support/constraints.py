@@ -1,4 +1,5 @@
-"""Assertions that the database itself refused a write, naming the constraint that refused it.
+"""Assertions that the database itself refused a write, naming the constraint that refused it, and a check
+of the deferred foreign keys a test's transaction would otherwise never reach.
 
 Checking the name, not only `IntegrityError`, keeps a test from passing because some other rule (a NOT
 NULL column the test forgot, say) happened to refuse the write.
@@ -36,3 +37,11 @@ def refused_sql(constraint: str, sql: str, params: Sequence[Any] = ()) -> None:
     """Assert that plain SQL (what other services send) is refused by the constraint `constraint`."""
     with refused_by(constraint), connection.cursor() as cursor:
         cursor.execute(sql, params)
+
+
+def check_deferred_foreign_keys() -> None:
+    """Check now the foreign keys that Django defers to a commit a test never reaches: a dangling
+    reference written in the test's transaction raises here. They are deferred again afterwards."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
