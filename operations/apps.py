@@ -55,11 +55,15 @@ def ensure_embedded_readonly_role(using="default", **kwargs):
     # role's row until it ends. The grants are per database.
     with cluster_lock(connection.settings_dict["EMBEDDED_DATA_DIR"], "roles"), connection.cursor() as cursor:
         exists, configured = roles.readonly_role_state(cursor)
+        # A partial migrate (`migrate vault`) has made only some schemas: grant over those; the
+        # migrate that makes the others runs this again.
+        schemas, tables = roles.existing_schemas_and_tables(cursor, app_schemas())
         statements = roles.readonly_sql(
-            schemas=app_schemas(),
+            schemas=schemas,
             database=connection.settings_dict["NAME"],
             create=not exists,
             role_settings=not configured,
+            tables=tables,
         )
         raw = cursor.connection  # psycopg Composables render against the psycopg connection
         for statement in statements:

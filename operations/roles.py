@@ -162,12 +162,19 @@ def readonly_role_state(cursor) -> tuple[bool, bool]:
 
 
 def readonly_sql(
-    *, schemas: list[str], database: str, create: bool = True, role_settings: bool = True
+    *,
+    schemas: list[str],
+    database: str,
+    create: bool = True,
+    role_settings: bool = True,
+    tables: set[tuple[str, str]] | None = None,
 ) -> list[sql.Composable]:
     """The statements that create (when missing) and grant the read-only role over `schemas`.
 
     `create` and `role_settings` False leave out what the whole cluster shares (the role, its
-    settings), which every database's migrate would otherwise write again (see readonly_role_state)."""
+    settings), which every database's migrate would otherwise write again (see readonly_role_state).
+    `tables`, the (schema, table) pairs that exist, when some of the project's may not yet (after a
+    partial `migrate <app>`): a table holding secrets that is not there gets no column grants."""
     role = readonly_role_name()
     r = sql.Identifier(role)
     statements: list[sql.Composable] = [_create_role(role)] if create else []
@@ -187,8 +194,21 @@ def readonly_sql(
             sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA {} TO {}").format(s, r),
             sql.SQL("ALTER DEFAULT PRIVILEGES IN SCHEMA {} GRANT SELECT ON TABLES TO {}").format(s, r),
         ]
-    statements += _withhold_columns(role, secret_columns(), schemas)
+    hidden = [column for column in secret_columns() if tables is None or column[:2] in tables]
+    statements += _withhold_columns(role, hidden, schemas)
     return statements
+
+
+def existing_schemas_and_tables(cursor, schemas: list[str]) -> tuple[list[str], set[tuple[str, str]]]:
+    """Of `schemas`, those that exist (in their order), and the (schema, table) pairs of their tables."""
+    cursor.execute(
+        "SELECT n.nspname, c.relname FROM pg_namespace n LEFT JOIN pg_class c ON c.relnamespace = n.oid"
+        " AND c.relkind IN ('r', 'p') WHERE n.nspname = ANY(%s)",
+        [schemas],
+    )
+    rows = cursor.fetchall()
+    present = {schema for schema, _ in rows}
+    return [schema for schema in schemas if schema in present], {(s, t) for s, t in rows if t is not None}
 
 
 def roles_sql(*, schemas: list[str], database: str, create: bool = True) -> list[sql.Composable]:

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.once import built_once
+
 REPO = Path(__file__).resolve().parents[2]
 
 # The variables of a production-like start: DEBUG off and every required value present. The database
@@ -84,9 +86,11 @@ def collectstatic_build_env() -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def collected_static(tmp_path_factory) -> Path:
-    """STATIC_ROOT filled the way the image build fills it (its very variables), once per session."""
-    static_root = tmp_path_factory.mktemp("staticfiles")
-    env = production_env(**collectstatic_build_env(), STATIC_ROOT=str(static_root))
-    result = run_python(["manage.py", "collectstatic", "--noinput"], env)
-    assert result.returncode == 0, result.stderr
+    """STATIC_ROOT filled the way the image build fills it (its very variables), once per run: the
+    workers that need it share one (collectstatic compresses every file: seconds of CPU)."""
+    with built_once(tmp_path_factory, "staticfiles") as (static_root, build):
+        if build:
+            env = production_env(**collectstatic_build_env(), STATIC_ROOT=str(static_root))
+            result = run_python(["manage.py", "collectstatic", "--noinput"], env)
+            assert result.returncode == 0, result.stderr
     return static_root

@@ -9,7 +9,6 @@ from requirements.txt in a fresh environment.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import secrets
 import shutil
@@ -19,7 +18,6 @@ import sysconfig
 from pathlib import Path
 from urllib.parse import quote
 
-import fasteners
 import pytest
 from django.conf import settings
 from django.core.management import call_command
@@ -27,6 +25,7 @@ from psycopg import sql
 
 from operations import pg
 from tekupdb.db.routers import TEKUP_APP_LABELS
+from tests.support.once import built_once
 
 REPO = Path(__file__).resolve().parents[2]
 PROJECT = Path(__file__).resolve().parent / "project"
@@ -46,29 +45,6 @@ def source_files() -> list[str]:
         check=True,
     ).stdout.decode()
     return sorted({name for name in listed.split("\0") if name and (REPO / name).is_file()})
-
-
-@contextlib.contextmanager
-def built_once(tmp_path_factory, name: str):
-    """A directory that the first worker of a parallel run (pytest-xdist) fills and the others reuse,
-    as xdist's documentation shows for session fixtures: yields (directory, whether to build it).
-
-    The run's own directory: above each worker's under xdist, the base itself in a run without workers
-    (whose parent, /tmp/pytest-of-<user>, outlives the run: a wheel built there was reused by the next
-    run, missing the files added since)."""
-    root = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        root = root.parent
-    directory = root / name
-    with fasteners.InterProcessLock(str(root / f"{name}.lock")):
-        ready = directory / ".ready"
-        if not ready.exists():
-            shutil.rmtree(directory, ignore_errors=True)
-            directory.mkdir()
-            yield directory, True
-            ready.touch()
-        else:
-            yield directory, False
 
 
 @pytest.fixture(scope="session")
