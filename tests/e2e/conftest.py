@@ -95,10 +95,12 @@ def page(browser, live_server, superuser):
 
 
 @pytest.fixture
-def demo_page(page):
-    """The logged-in page at 1,400 px over the demo data of `seed --size small`."""
+def demo_page(request, page):
+    """The logged-in page at 1,400 px over the demo data of `seed --size small`: every app's, or only
+    those a test names with `@pytest.mark.demo_apps("crm", ...)` (a full seed costs two seconds)."""
     from operations.seeding import run_seed
 
-    run_seed(size="small")
+    marker = request.node.get_closest_marker("demo_apps")
+    run_seed(size="small", apps=list(marker.args) if marker else None)
     page.set_viewport_size({"width": WIDTH, "height": 900})
     return page

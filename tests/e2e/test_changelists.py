@@ -1,6 +1,8 @@
 """Each app's main changelists at 1,400 px, on the demo data: the key columns fit the page (no table wider
 than the window); with `--screenshots`, a picture of each for people to look at."""
 
+import pytest
+
 from .conftest import WIDTH
 
 MAIN_CHANGELISTS = [
@@ -61,6 +63,7 @@ def test_main_changelists_fit_1400_px(demo_page, screenshot):
     assert not missing, "\n".join(f"{name}: {columns}" for name, columns in missing.items())
 
 
+@pytest.mark.demo_apps("crm")
 def test_the_deal_change_page_fits_1400_px(demo_page, screenshot):
     from crm.models import Deal
 

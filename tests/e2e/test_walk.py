@@ -4,6 +4,8 @@ record of each, the audit history of a record they edit, an export of a filtered
 import csv
 import io
 
+import pytest
+
 # One list per schema, the one staff open first.
 FIRST_LISTS = {
     "vault": "document",
@@ -44,6 +46,7 @@ def test_every_schema_one_list_and_one_record(demo_page, screenshot):
         screenshot(page, f"change-{app_label}-{model}", full_page=True)
 
 
+@pytest.mark.demo_apps("crm")
 def test_the_history_of_an_edited_record(demo_page, screenshot):
     from crm.models import Company
 
@@ -62,6 +65,7 @@ def test_the_history_of_an_edited_record(demo_page, screenshot):
     screenshot(page, "history-crm-company", full_page=True)
 
 
+@pytest.mark.demo_apps("renos")
 def test_export_a_filtered_list(demo_page):
     from renos.models import Booking
 
