@@ -200,6 +200,36 @@ def test_the_flush_command_writes_changed_permissions_again_as_django_does(db):
     assert not {pk for pk, _, _ in after_permissions} & {pk for pk, _, _ in permissions}  # written again
 
 
+def test_the_flush_command_sends_post_migrate_only_when_a_table_it_writes_was_emptied(db):
+    from django.contrib.auth.models import Permission
+    from django.db.models.signals import post_migrate
+
+    sent = []
+
+    def receiver(**kwargs):
+        sent.append(kwargs["app_config"].label)
+
+    post_migrate.connect(receiver)
+    try:
+        call_command("flush", interactive=False, verbosity=0, reset_sequences=False)  # all kept
+        assert sent == []
+        Permission.objects.filter(codename="view_user").delete()
+        call_command("flush", interactive=False, verbosity=0, reset_sequences=False)  # permissions not
+        assert "shared" in sent and Permission.objects.filter(codename="view_user").exists()
+    finally:
+        post_migrate.disconnect(receiver)
+
+
+def test_manage_py_flush_restarts_identities_and_writes_them_again_as_django_does(db):
+    content_types, permissions = _content_types_and_permissions()
+
+    call_command("flush", interactive=False, verbosity=0)  # manage.py flush: reset_sequences
+
+    after_types, after_permissions = _content_types_and_permissions()
+    assert {row[1:] for row in after_types} == {row[1:] for row in content_types}
+    assert {row[1:] for row in after_permissions} == {row[1:] for row in permissions}
+
+
 def test_the_flush_command_without_post_migrate_empties_them_as_django_does(db):
     call_command("flush", interactive=False, verbosity=0, reset_sequences=False, inhibit_post_migrate=True)
 

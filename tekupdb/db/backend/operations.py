@@ -69,6 +69,9 @@ BEGIN
     EXIT WHEN cardinality(referencing) = 0;
     busy := busy || referencing;
   END LOOP;
+  -- How many checked tables stay as they were, for the caller (DatabaseOperations.kept_by_last_flush).
+  PERFORM set_config('tekupdb.flush_kept', cardinality(ARRAY(
+    SELECT k FROM unnest(kept) AS k WHERE k <> ALL (busy)))::text, false);
   IF cardinality(busy) > 0 THEN
     EXECUTE 'TRUNCATE ' || array_to_string(busy, ', '){cascade};
   END IF;
@@ -84,6 +87,9 @@ BEGIN
   END IF;
 END
 $flush$;"""
+
+# A session setting (a custom one: "tekupdb." prefix) that the flush fills with what it kept.
+_RESET_KEPT = "SELECT set_config('tekupdb.flush_kept', '', false)"
 
 # Below this size (main fork) a table with rows is emptied by DELETE: a few thousand rows go faster than
 # TRUNCATE's new files for the table, its indexes and TOAST table.
@@ -111,12 +117,23 @@ class DatabaseOperations(postgresql.DatabaseOperations):
 
     @contextlib.contextmanager
     def kept_if_unchanged(self, checks: Sequence[Unchanged]) -> Iterator[None]:
-        """While in the block, `sql_flush` keeps each checked table whose rows are exactly the given ones."""
+        """While in the block, `sql_flush` keeps each checked table whose rows are exactly the given ones;
+        `kept_by_last_flush()` then says how many it kept."""
         previous, self._unchanged = self._unchanged, tuple(checks)
+        with self.connection.cursor() as cursor:
+            cursor.execute(_RESET_KEPT)
         try:
             yield
         finally:
             self._unchanged = previous
+
+    def kept_by_last_flush(self) -> int | None:
+        """How many tables of `kept_if_unchanged` the flush in its block kept; None if no flush ran there
+        (cancelled, or nothing to flush)."""
+        with self.connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('tekupdb.flush_kept', true)")
+            (kept,) = cursor.fetchone()
+        return int(kept) if kept else None
 
     def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
         if not tables or reset_sequences:
