@@ -21,11 +21,14 @@ import urllib.request
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-import numpy as np
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from .models import EMBEDDING_DIMENSIONS
+
+# numpy is imported where vectors are computed (here and in vault.services), not at the top: importing it
+# costs 70-100 ms, and every process of the project (each `manage.py` command, each web worker) imports
+# vault through the admin, most of them to compute no vector.
 
 _logger = logging.getLogger(__name__)
 
@@ -66,6 +69,8 @@ class OfflineEmbedder:
         return [self._embed_one(prepare_input(text)) for text in texts]
 
     def _embed_one(self, text: str) -> list[float]:
+        import numpy as np  # on first use (vault.embedders says why)
+
         vector = np.zeros(self.dimensions, dtype=np.float64)
         words = self._word.findall(text.lower())
         features = [(f"w:{word}", 1.0) for word in words]

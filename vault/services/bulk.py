@@ -7,9 +7,8 @@ import os
 import struct
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-import numpy as np
 import psycopg
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -34,6 +33,9 @@ from .validation import (
     _vector_array,
     _vector_problem,
 )
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,8 @@ def bulk_upsert_documents(
 
 def _clean_bulk_batch(batch: list[Mapping[str, Any]], *, first_index: int) -> list[_BulkRow]:
     """The batch's rows validated, one per key (the last wins), sorted by key; vectors in wire format."""
+    import numpy as np  # on first use (vault.embedders says why)
+
     by_key: dict[tuple[str, str, str], tuple[_BulkRow, int | None]] = {}
     vectors: list[np.ndarray] = []
     vector_offsets: list[int] = []
@@ -185,6 +189,8 @@ def _clean_bulk_batch(batch: list[Mapping[str, Any]], *, first_index: int) -> li
 
 def _new_ids(count: int) -> list[bytes]:
     """`count` random (version 4) UUIDs, each as its 16 bytes."""
+    import numpy as np  # on first use (vault.embedders says why)
+
     ids = np.frombuffer(bytearray(os.urandom(16 * count)), dtype=np.uint8).reshape(count, 16)
     ids[:, 6] = (ids[:, 6] & 0x0F) | 0x40
     ids[:, 8] = (ids[:, 8] & 0x3F) | 0x80

@@ -9,9 +9,8 @@ from __future__ import annotations
 import inspect
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from django.core.exceptions import ValidationError
 from pgvector import Vector
 
@@ -19,6 +18,9 @@ from shared import validation as v
 
 from ..embedders import Embedder
 from ..models import EMBEDDING_DIMENSIONS, Source
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # The unique (source, repository, path) index holds a row of at most ~2,700 bytes: a repository of 255
 # characters takes up to 1,020 of them, so a path gets 1,500 bytes (PostgreSQL refuses longer rows
@@ -71,6 +73,8 @@ def _clean_model(model: Any) -> str:
 
 def _clean_vector(value: Any, field: str = "embedding") -> np.ndarray:
     """A 1536-d, finite, non-zero float32 vector, or a ValidationError naming what is wrong."""
+    import numpy as np  # on first use (vault.embedders says why)
+
     array = _vector_array(value, field)
     problem = _vector_problem(array[np.newaxis], field)
     if problem:
@@ -80,6 +84,8 @@ def _clean_vector(value: Any, field: str = "embedding") -> np.ndarray:
 
 def _vector_array(value: Any, field: str = "embedding") -> np.ndarray:
     """`value` as a 1536-d float32 array (its values not yet checked), or a ValidationError."""
+    import numpy as np  # on first use (vault.embedders says why)
+
     if isinstance(value, np.ndarray) and value.dtype == np.float32 and value.shape == (EMBEDDING_DIMENSIONS,):
         return value  # the common case of a bulk import, without a copy
     if isinstance(value, Vector):
@@ -103,6 +109,8 @@ def _vector_array(value: Any, field: str = "embedding") -> np.ndarray:
 
 def _vector_problem(matrix: np.ndarray, field: str = "embedding") -> tuple[int, str] | None:
     """The first row of `matrix` (one vector a row) that is non-finite or zero, with what is wrong."""
+    import numpy as np  # on first use (vault.embedders says why)
+
     finite = np.isfinite(matrix).all(axis=1)
     bad = np.flatnonzero(~(finite & matrix.any(axis=1)))
     if not bad.size:
