@@ -47,7 +47,8 @@ def _factory(model):
 
 
 def digest() -> str:
-    """One hash over the rows of every table of the six schemas (the audit aside: it is read-only)."""
+    """One hash over the rows of every table of the six schemas (the audit aside: it is read-only), in one
+    query: a query a table, twice in each of 76 tests, was 23,000 round trips."""
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -57,12 +58,12 @@ def digest() -> str:
             [schema_names()],
         )
         tables = [(s, t) for s, t in cursor.fetchall() if f"{s}.{t}" != "shared.audit_logs"]
-        parts = []
-        for schema, table in tables:
-            rows = "string_agg(t::text, '|' ORDER BY t::text)"
-            cursor.execute(f'SELECT md5(COALESCE({rows}, \'\')) FROM "{schema}"."{table}" t')
-            parts.append(cursor.fetchone()[0])
-    return "".join(parts)
+        rows = "string_agg(t::text, '|' ORDER BY t::text)"
+        parts = ", ".join(
+            f'(SELECT md5(COALESCE({rows}, \'\')) FROM "{schema}"."{table}" t)' for schema, table in tables
+        )
+        cursor.execute(f"SELECT array_to_string(ARRAY[{parts}], ',')")  # no 100-argument limit
+        return cursor.fetchone()[0]
 
 
 def test_every_custom_action_declares_its_permissions():
