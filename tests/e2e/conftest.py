@@ -66,32 +66,53 @@ def superuser(transactional_db):
     return User.objects.create_superuser(email="boss@tekup.dk", name="Boss", password=PASSWORD)
 
 
-def logged_in_page(browser, live_server, user, *, width: int = 1280, at: str | None = "/admin/"):
-    """A new browser page at `at` (the admin's index; None: no page yet), logged in as `user` by its
-    session cookie (Django's `Client.force_login`, which sends `user_logged_in` as a form login does):
-    the login form itself is walked once, in test_admin.py::test_dashboard_after_login."""
-    from django.conf import settings
-    from django.test import Client
-
-    client = Client()
-    client.force_login(user)
-    context = browser.new_context(base_url=live_server.url, viewport={"width": width, "height": 900})
+@pytest.fixture(scope="session")
+def browser_context(browser, live_server):
+    """One browser context for the run's browser tests, each test in pages of its own (`new_page`): a
+    context of its own per test cost Chromium about 1.5 s of CPU more (a new renderer, every static file
+    fetched and parsed again), 20 s a run."""
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(15_000)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
-    page = context.new_page()
-    if at is not None:
-        page.goto(at)
-    return page
+    yield context
+    context.close()
 
 
 @pytest.fixture
-def page(browser, live_server, superuser):
+def new_page(browser_context, live_server):
+    """`new_page(user=None, *, width=1280, at=None)`: a page of the shared context at `at` (None: no page
+    yet), logged in as `user` by its session cookie (Django's `Client.force_login`, which sends
+    `user_logged_in` as a form login does) or logged out; the login form itself is walked once, in
+    test_admin.py::test_dashboard_after_login. The context's cookies are the last page's user's, so a
+    test works as one user at a time. Its pages are closed when the test ends."""
+    from django.conf import settings
+    from django.test import Client
+
+    opened = []
+
+    def new(user=None, *, width: int = 1280, at: str | None = None):
+        browser_context.clear_cookies()
+        if user is not None:
+            client = Client()
+            client.force_login(user)
+            cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+            browser_context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+        page = browser_context.new_page()
+        opened.append(page)
+        page.set_viewport_size({"width": width, "height": 900})
+        if at is not None:
+            page.goto(at)
+        return page
+
+    yield new
+    for page in opened:
+        page.close()
+
+
+@pytest.fixture
+def page(new_page, superuser):
     """A browser page logged in to the admin as a superuser, on no page yet: each test opens the one
     it needs (the index, with its dashboard, is the slowest page to load)."""
-    page = logged_in_page(browser, live_server, superuser, at=None)
-    yield page
-    page.context.close()
+    return new_page(superuser)
 
 
 @pytest.fixture

@@ -10,10 +10,9 @@ from .conftest import ARTIFACTS, PASSWORD
 SCHEMA_APPS = ["vault", "billy", "renos", "crm", "flow", "shared"]
 
 
-def test_dashboard_after_login(browser, live_server, superuser):
+def test_dashboard_after_login(new_page, live_server, superuser):
     """The login form, walked as staff do (the other tests log in by their session cookie)."""
-    page = browser.new_page(base_url=live_server.url, viewport={"width": 1280, "height": 900})
-    page.goto("/admin/login/")
+    page = new_page(at="/admin/login/")
     page.fill("#id_username", superuser.email)
     page.fill("#id_password", PASSWORD)
     page.click("input[type=submit]")
@@ -28,7 +27,6 @@ def test_dashboard_after_login(browser, live_server, superuser):
     path = ARTIFACTS / "dashboard.png"
     page.screenshot(path=str(path), full_page=True)
     assert path.stat().st_size > 10_000
-    page.close()
 
 
 def test_each_schema_has_its_page(page):

@@ -11,7 +11,7 @@ from operations.groups import SQL
 from shared.models import AuditLog, User
 from shared.services import create_user
 
-from .conftest import PASSWORD, logged_in_page
+from .conftest import PASSWORD
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, databases=["default", "readonly"]),
@@ -22,10 +22,6 @@ pytestmark = [
         reason="no read-only database: set TEKUPDB_READONLY_DATABASE_URL",
     ),
 ]
-
-
-def log_in(browser, live_server, user):
-    return logged_in_page(browser, live_server, user, width=1400)
 
 
 @pytest.fixture
@@ -51,10 +47,8 @@ def saved_query(sql_user):
     )
 
 
-def test_a_sql_user_runs_a_saved_query_and_exports_it(
-    browser, live_server, sql_user, saved_query, screenshot
-):
-    page = log_in(browser, live_server, sql_user)
+def test_a_sql_user_runs_a_saved_query_and_exports_it(new_page, sql_user, saved_query, screenshot):
+    page = new_page(sql_user, width=1400, at="/admin/")
     page.click("#tekup-tools >> text=SQL tool")
     page.click(f"text={saved_query.title}")
     page.wait_for_url(f"**/admin/sql/{saved_query.pk}/**")
@@ -75,10 +69,9 @@ def test_a_sql_user_runs_a_saved_query_and_exports_it(
     assert "Seq Scan on users" in page.locator("#plan").inner_text()
 
 
-def test_a_write_typed_into_the_tool_is_refused_by_the_database(browser, live_server, sql_user, screenshot):
+def test_a_write_typed_into_the_tool_is_refused_by_the_database(new_page, sql_user, screenshot):
     bo = create_user(email="bo@tekup.dk", name="Bo")
-    page = log_in(browser, live_server, sql_user)
-    page.goto("/admin/sql/play/")
+    page = new_page(sql_user, width=1400, at="/admin/sql/play/")
     page.locator(".cm-content").click()
     page.keyboard.type("UPDATE shared.users SET name = 'Hacked'")
     page.click("#refresh_play_button")
@@ -90,9 +83,9 @@ def test_a_write_typed_into_the_tool_is_refused_by_the_database(browser, live_se
     assert not User.objects.filter(name="Hacked").exists()
 
 
-def test_plain_staff_get_403_on_every_page(browser, live_server, saved_query):
+def test_plain_staff_get_403_on_every_page(new_page, saved_query):
     staff = create_user(email="plain@tekup.dk", name="Plain", password=PASSWORD, is_staff=True)
-    page = log_in(browser, live_server, staff)
+    page = new_page(staff, width=1400)
     for url in [
         "/admin/sql/",
         "/admin/sql/play/",
