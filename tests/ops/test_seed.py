@@ -41,7 +41,8 @@ def _table_digests() -> dict[str, tuple[int, str]]:
 NOW = dt.datetime(2026, 12, 1, 10, 0, tzinfo=dt.UTC)
 
 
-def test_small_seed_fills_every_seedable_app_and_twice_adds_nothing(db, capsys):
+def test_small_seed_fills_every_seedable_app(db, capsys):
+    """(A second seed adds nothing: test_seed_as_a_process_is_fast_and_idempotent, as operators run it.)"""
     call_command("seed", "--now", NOW.isoformat())
     first = _table_digests()
     assert "shared" in seedable_apps()
@@ -49,9 +50,6 @@ def test_small_seed_fills_every_seedable_app_and_twice_adds_nothing(db, capsys):
     assert all(count > 0 for count, _ in first.values()), first
     out = capsys.readouterr().out
     assert "Seeded shared" in out
-    call_command("seed", "--now", NOW.isoformat())
-    assert _table_digests() == first
-    assert " 0 new rows" in capsys.readouterr().out
     # The seed's writes are audited one entry per statement, not one per seeded row.
     summaries = AuditLog.objects.filter(metadata__bulk="seed").count()
     assert 0 < summaries < sum(count for count, _ in first.values()) / 10
