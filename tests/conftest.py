@@ -1,5 +1,6 @@
 """Project-wide fixtures. Tests run against the real PostgreSQL (embedded unless DATABASE_URL is set)."""
 
+import os
 from collections import Counter
 
 import pytest
@@ -79,14 +80,36 @@ def staff_user(db):
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
-    """Django's test database, dropped at the end of the run even when idle pooled connections remain.
+def worker_database_template(tmp_path_factory):
+    """In a parallel run, the template the workers' test databases are made from (tests.support.database)."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return None
+    from tests.support.database import WorkerDatabaseTemplate
+
+    return WorkerDatabaseTemplate(tmp_path_factory.getbasetemp().parent)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, worker_database_template):
+    """pytest-django's hook before the test databases are made: this worker's is made from the run's
+    template when there is one (or this worker makes it)."""
+    if worker_database_template is not None:
+        worker_database_template.before_setup()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker, worker_database_template):
+    """Django's test database (in a parallel run, made from the run's template: worker_database_template),
+    dropped at the end of the run even when idle pooled connections remain.
 
     Django closes the pool of each alias before dropping the test database, but a test that overrides
     DATABASES (or a replica alias that comes and goes) makes Django build new connection wrappers: the
     pools of the old ones are never closed, and their idle connections made the drop fail ("is being
     accessed by other users"), leaving test_tekup behind. They are this run's own idle sessions, so
     they are ended here, just before Django's teardown drops the database."""
+    if worker_database_template is not None:
+        with django_db_blocker.unblock():
+            worker_database_template.after_setup()
     yield
     from django.db import connections
 
@@ -99,3 +122,5 @@ def django_db_setup(django_db_setup, django_db_blocker):
             )
         connections["default"].close()
         connections["default"].close_pool()
+        if worker_database_template is not None:
+            worker_database_template.drop()
