@@ -35,7 +35,7 @@ def ensure_embedded_readonly_role(using="default", **kwargs):
     from django.conf import settings
     from django.db import connections
 
-    from . import roles
+    from . import pg, roles
     from .health import app_schemas
 
     connection = connections[using]
@@ -54,18 +54,19 @@ def ensure_embedded_readonly_role(using="default", **kwargs):
     # again by later migrates, which may run inside a transaction (a test's) that would hold the
     # role's row until it ends. The grants are per database.
     with cluster_lock(connection.settings_dict["EMBEDDED_DATA_DIR"], "roles"), connection.cursor() as cursor:
+        raw = cursor.connection  # the psycopg connection: pg's helpers and Composables take it
         exists, configured = roles.readonly_role_state(cursor)
-        # A partial migrate (`migrate vault`) has made only some schemas: grant over those; the
-        # migrate that makes the others runs this again.
-        schemas, tables = roles.existing_schemas_and_tables(cursor, app_schemas())
+        # A partial migrate (`migrate vault`) has made only some schemas: grant over those that hold
+        # tables; the migrate that makes the others runs this again.
+        tables = set(pg.list_tables(raw, app_schemas()))
+        made = {schema for schema, _ in tables}
         statements = roles.readonly_sql(
-            schemas=schemas,
+            schemas=[schema for schema in app_schemas() if schema in made],
             database=connection.settings_dict["NAME"],
             create=not exists,
             role_settings=not configured,
             tables=tables,
         )
-        raw = cursor.connection  # psycopg Composables render against the psycopg connection
         for statement in statements:
             cursor.execute(statement.as_string(raw))
 

@@ -199,18 +199,6 @@ def readonly_sql(
     return statements
 
 
-def existing_schemas_and_tables(cursor, schemas: list[str]) -> tuple[list[str], set[tuple[str, str]]]:
-    """Of `schemas`, those that exist (in their order), and the (schema, table) pairs of their tables."""
-    cursor.execute(
-        "SELECT n.nspname, c.relname FROM pg_namespace n LEFT JOIN pg_class c ON c.relnamespace = n.oid"
-        " AND c.relkind IN ('r', 'p') WHERE n.nspname = ANY(%s)",
-        [schemas],
-    )
-    rows = cursor.fetchall()
-    present = {schema for schema, _ in rows}
-    return [schema for schema in schemas if schema in present], {(s, t) for s, t in rows if t is not None}
-
-
 def roles_sql(*, schemas: list[str], database: str, create: bool = True) -> list[sql.Composable]:
     """The statements that create (when missing) and grant the role of each schema."""
     statements: list[sql.Composable] = []

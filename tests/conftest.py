@@ -85,8 +85,9 @@ def worker_database_template(tmp_path_factory):
     if not os.environ.get("PYTEST_XDIST_WORKER"):
         return None
     from tests.support.database import WorkerDatabaseTemplate
+    from tests.support.once import run_directory
 
-    return WorkerDatabaseTemplate(tmp_path_factory.getbasetemp().parent)
+    return WorkerDatabaseTemplate(run_directory(tmp_path_factory))
 
 
 @pytest.fixture(scope="session")

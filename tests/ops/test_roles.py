@@ -190,13 +190,13 @@ def test_the_readonly_grants_of_a_partial_migrate_cover_only_what_exists(role_pr
     from operations import roles
 
     with pg.connect() as conn:
-        schemas, tables = roles.existing_schemas_and_tables(conn.cursor(), ["billy", "no_such_schema"])
-        assert schemas == ["billy"] and ("billy", "organizations") in tables
+        tables = set(pg.list_tables(conn, ["billy"]))
+        assert ("billy", "organizations") in tables
         without_billy_tables = {table for table in tables if table != ("billy", "organizations")}
         statements = [
             statement.as_string(conn)
             for statement in roles.readonly_sql(
-                schemas=schemas, database=conn.info.dbname, tables=without_billy_tables
+                schemas=["billy"], database=conn.info.dbname, tables=without_billy_tables
             )
         ]
     assert not [statement for statement in statements if '"billy"."organizations"' in statement]
