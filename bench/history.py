@@ -14,10 +14,13 @@ shared machine's drift hits both alike:
 - insert throughput: billy.services.track_usage's own upsert (INSERT … ON CONFLICT … DO UPDATE), new
   slots of today, in alternating batches; target: partitioned ≥ 0.9× the rows/s;
 - pruning the oldest month, three times (each after a CHECKPOINT, alternating which goes first; the
-  median ratio): `DELETE … WHERE date < <first of the next month>` on the plain table against detach +
-  drop of the month's partition (tekupdb.db.partitions.drop_partitions_before) plus the same DELETE for
-  the boundary (which finds nothing); target: ≥ 100× faster. Also timed: the VACUUM of the plain table
-  that the DELETE leaves owing (dead rows, their index entries), reported as a second ratio.
+  median ratio): `DELETE … WHERE date < <first of the next month>` on the plain table against what
+  `prune` does on the partitioned one: the boundary month's DELETE (which finds nothing) and then the
+  detach + drop of the month's partition (tekupdb.db.partitions.drop_partitions_before), committed;
+  target: ≥ 100× faster. Also timed: the VACUUM of the plain table that the DELETE leaves owing (dead
+  rows, their index entries), reported as a second ratio;
+- while each prune runs, a second session writes the same table (track_usage's upsert, one row per
+  transaction, back to back): its longest wait is what the services feel of the prune.
 
     python bench/history.py [--quick] [--rows N]
 
@@ -27,11 +30,13 @@ The last line printed is JSON. The schema is dropped at the start and at the end
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import random
 import statistics
 import sys
+import threading
 import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
@@ -167,6 +172,23 @@ def chart(organizations: int, runs: int, rng: random.Random) -> dict:
     }
 
 
+def upsert(organization: uuid.UUID, day: date, k: int, tool_name: str) -> dict:
+    """The parameters of track_usage's upsert for one successful, timed, cached call in hour k % 24."""
+    return {
+        "organization": organization,
+        "date": day,
+        "hour": k % 24,
+        "tool_name": tool_name,
+        "success": 1,
+        "duration": 100.0,
+        "timed": 1,
+        "average": 100.0,
+        "hit": 1,
+        "lookup": 1,
+        "rate": 100,
+    }
+
+
 def inserts(organizations: int, batches: int, per_batch: int) -> dict:
     """track_usage's upsert, new slots (tools beyond the filled ones), alternating batches."""
     today = datetime.now(UTC).date()
@@ -182,20 +204,7 @@ def inserts(organizations: int, batches: int, per_batch: int) -> dict:
                     for n in range(per_batch):
                         k = batch * per_batch + n
                         cursor.execute(
-                            sql[table],
-                            {
-                                "organization": organization_id(k % organizations),
-                                "date": today,
-                                "hour": k % 24,
-                                "tool_name": f"new_tool_{k}",
-                                "success": 1,
-                                "duration": 100.0,
-                                "timed": 1,
-                                "average": 100.0,
-                                "hit": 1,
-                                "lookup": 1,
-                                "rate": 100,
-                            },
+                            sql[table], upsert(organization_id(k % organizations), today, k, f"new_tool_{k}")
                         )
                 elapsed[table] += time.perf_counter() - started
         done += per_batch
@@ -213,26 +222,76 @@ def checkpoint() -> None:
     execute("CHECKPOINT")
 
 
-def delete_month(cutoff: date) -> tuple[float, float]:
-    """The DELETE on the plain table, then the VACUUM that a DELETE-based prune owes before the space is
-    reused (the dead rows and their index entries); a dropped partition owes none. Returns both times."""
+class Writer(threading.Thread):
+    """A service writing during a prune: track_usage's upsert into `table`, one row per transaction
+    (autocommit), back to back on a session of its own, from before the prune starts to after it ends;
+    its longest and median wait."""
+
+    def __init__(self, table: str):
+        super().__init__(daemon=True)
+        self.sql = services._TRACK_USAGE_SQL.format(table=table)
+        self.stop, self.running = threading.Event(), threading.Event()
+        self.waits: list[float] = []
+
+    def run(self) -> None:
+        today = datetime.now(UTC).date()
+        try:
+            with connection.cursor() as cursor:
+                for k in itertools.count():
+                    began = time.perf_counter()
+                    cursor.execute(self.sql, upsert(organization_id(k % 7), today, k, f"writer_{k % 500}"))
+                    if self.running.is_set():  # the first one also opened the session
+                        self.waits.append((time.perf_counter() - began) * 1000)
+                    self.running.set()
+                    if self.stop.is_set():
+                        return
+        finally:
+            connection.close()
+
+    def __enter__(self) -> Writer:
+        self.start()
+        self.running.wait(10)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        self.join()
+
+    def figures(self) -> dict:
+        return {"longest_ms": round(max(self.waits), 2), "median_ms": round(statistics.median(self.waits), 3)}
+
+
+def delete_month(cutoff: date) -> dict:
+    """The DELETE on the plain table (written meanwhile), then the VACUUM that a DELETE-based prune
+    owes before the space is reused (the dead rows and their index entries); a dropped partition owes
+    none."""
     checkpoint()
-    started = time.perf_counter()
-    with transaction.atomic():
-        execute(f"DELETE FROM {PLAIN} WHERE date < %s", [cutoff])
-    deleted = time.perf_counter()
+    with Writer(PLAIN) as writer:
+        started = time.perf_counter()
+        with transaction.atomic():
+            execute(f"DELETE FROM {PLAIN} WHERE date < %s", [cutoff])
+        deleted = time.perf_counter()
     execute(f"VACUUM {PLAIN}")
-    return deleted - started, time.perf_counter() - deleted
+    return {
+        "delete_s": deleted - started,
+        "vacuum_s": time.perf_counter() - deleted,
+        "writer": writer.figures(),
+    }
 
 
-def drop_month(cutoff: date) -> tuple[float, list]:
-    """Detach and drop the partitions before `cutoff`, plus the boundary DELETE; the time and what went."""
+def drop_month(cutoff: date) -> dict:
+    """The prune of the partitioned table (written meanwhile) in `prune`'s order: the rows from the
+    boundary month on and the DEFAULT partition's older rows (none here), then the detach and drop of
+    the partitions before it; the time to the commit's return and what went."""
     checkpoint()
-    started = time.perf_counter()
-    with transaction.atomic():
-        dropped = partitions.drop_partitions_before(table=f"{SCHEMA}.usage_parted", before=cutoff)
-        execute(f"DELETE FROM {PARTED} WHERE date < %s", [cutoff])  # the boundary: nothing left
-    return time.perf_counter() - started, dropped
+    with Writer(PARTED) as writer:
+        started = time.perf_counter()
+        with transaction.atomic():
+            execute(f"DELETE FROM {PARTED} WHERE date >= %s AND date < %s", [cutoff, cutoff])
+            execute(f'DELETE FROM "{SCHEMA}"."usage_parted_default" WHERE date < %s', [cutoff])
+            dropped = partitions.drop_partitions_before(table=f"{SCHEMA}.usage_parted", before=cutoff)
+        done = time.perf_counter()
+    return {"drop_s": done - started, "dropped": dropped, "writer": writer.figures()}
 
 
 def floor_drop_table(oldest: date, cutoff: date) -> float:
@@ -262,20 +321,23 @@ def prune_month(first_day: date, n: int) -> dict:
         rows = cursor.fetchone()[0]
     floor_s = floor_drop_table(oldest, cutoff)
     if n % 2:
-        (drop_s, dropped), (delete_s, vacuum_s) = drop_month(cutoff), delete_month(cutoff)
+        dropped, deleted = drop_month(cutoff), delete_month(cutoff)
     else:
-        (delete_s, vacuum_s), (drop_s, dropped) = delete_month(cutoff), drop_month(cutoff)
+        deleted, dropped = delete_month(cutoff), drop_month(cutoff)
+    delete_s, vacuum_s, drop_s = deleted["delete_s"], deleted["vacuum_s"], dropped["drop_s"]
     return {
         "month": oldest.isoformat(),
         "rows": rows,
-        "dropped": [p.name for p in dropped],
-        "dropped_rows_reported": sum(p.rows for p in dropped),
+        "dropped": [p.name for p in dropped["dropped"]],
+        "dropped_rows_reported": sum(p.rows for p in dropped["dropped"]),
         "delete_s": round(delete_s, 4),
         "vacuum_after_delete_s": round(vacuum_s, 4),
         "drop_s": round(drop_s, 4),
         "floor_drop_table_s": round(floor_s, 4),
         "speedup": round(delete_s / drop_s, 1),
         "speedup_with_vacuum": round((delete_s + vacuum_s) / drop_s, 1),
+        "writer_during_delete": deleted["writer"],
+        "writer_during_drop": dropped["writer"],
     }
 
 
@@ -288,7 +350,10 @@ def prune_months(first_day: date, months: int) -> dict:
         runs.append(prune_month(first_day, n))
         print(f"prune: {json.dumps(runs[-1])}", file=sys.stderr)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT (SELECT count(*) FROM {PLAIN}), (SELECT count(*) FROM {PARTED})")
+        cursor.execute(
+            f"SELECT (SELECT count(*) FROM {PLAIN} WHERE tool_name NOT LIKE 'writer_%%'), "
+            f"(SELECT count(*) FROM {PARTED} WHERE tool_name NOT LIKE 'writer_%%')"
+        )
         left_plain, left_parted = cursor.fetchone()
     assert left_plain == left_parted, (left_plain, left_parted)
 
@@ -303,6 +368,11 @@ def prune_months(first_day: date, months: int) -> dict:
         "vacuum_after_delete_s_median": round(median("vacuum_after_delete_s"), 4),
         "speedup": round(median("speedup"), 1),
         "speedup_with_vacuum": round(median("speedup_with_vacuum"), 1),
+        "writer_longest_wait_ms_median": {
+            "during_delete": statistics.median(r["writer_during_delete"]["longest_ms"] for r in runs),
+            "during_drop": statistics.median(r["writer_during_drop"]["longest_ms"] for r in runs),
+        },
+        "writer_median_wait_ms": statistics.median(r["writer_during_drop"]["median_ms"] for r in runs),
     }
 
 
@@ -333,11 +403,14 @@ def fill_both(rows: int, organizations: int, first_day: date, today: date) -> tu
 
 
 def print_summary(prune_figures: dict, chart_figures: dict, insert_figures: dict, bulk_ratio: float) -> None:
+    waits = prune_figures["writer_longest_wait_ms_median"]
     print(
         f"prune a month (median of 3): DELETE {prune_figures['delete_s_median']:.3f} s, "
         f"drop {prune_figures['drop_s_median']:.4f} s ({prune_figures['speedup']}x; with the VACUUM the "
         f"DELETE owes, {prune_figures['speedup_with_vacuum']}x; PostgreSQL's floor, DROP TABLE of a "
         f"standalone copy of the month: {prune_figures['floor_drop_table_s_median']:.4f} s); "
+        f"a writer's longest wait: {waits['during_delete']} ms during the DELETE, {waits['during_drop']} ms "
+        f"during the drop (its median write {prune_figures['writer_median_wait_ms']} ms); "
         f"chart p50 {chart_figures['plain_p50_ms']} ms plain, "
         f"{chart_figures['partitioned_p50_ms']} ms partitioned (ratio {chart_figures['paired_ratio']}); "
         f"upserts {insert_figures['ratio']}x, bulk fill {bulk_ratio:.2f}x"

@@ -1,6 +1,7 @@
 """Monthly partitions: made ahead, rows moved out of the DEFAULT partition, old months dropped whole
 by the prune commands (which record themselves in the audit), counted by the admin's paginator."""
 
+import threading
 from datetime import UTC, date, datetime, timedelta
 from io import StringIO
 
@@ -8,7 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import connection, transaction
 
 from billy.factories import OrganizationFactory, ToolAuditLogFactory, UsageMetricFactory
 from billy.models import ToolAuditLog, UsageMetric
@@ -20,7 +21,7 @@ from shared.models import AuditLog
 from shared.paginator import table_row_estimate
 from shared.services import prune_audit
 from tekupdb.db import partitions
-from tests.support.concurrency import run_together
+from tests.support.concurrency import Worker, run_together, wait_for_lock_waiters
 
 
 def run(*args) -> str:
@@ -145,6 +146,58 @@ def test_prune_drops_whole_months_and_deletes_only_the_boundary_month_row_by_row
     entry = AuditLog.objects.get(action="prune", resource_type="billy.usage_metrics")
     assert entry.metadata["dropped_partitions"] == ["usage_metrics_p2025_01", "usage_metrics_p2025_02"]
     assert entry.metadata["usage_metrics"] == 5 and entry.metadata["rows"] == 5
+
+
+@pytest.fixture
+def months_of_2019():
+    """For a test that commits partitions of 2019 (before any month the database has): dropped after."""
+    yield partitions.months_between(date(2019, 1, 1), date(2019, 6, 1))
+    with connection.cursor() as cursor:
+        for table in partitions.partitioned_tables():
+            for partition in partitions.partitions(table):
+                if partition.month and partition.month.year == 2019:
+                    cursor.execute(f'DROP TABLE "{table.schema}"."{partition.name}"')
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_prune_deletes_the_boundary_rows_before_it_takes_the_tables_lock(clock, months_of_2019):
+    """The boundary month's rows are deleted row by row before the detach takes the table's ACCESS
+    EXCLUSIVE lock: a prune held up in its DELETE (here by a session that locked a boundary row)
+    keeps no writer of the table waiting. The writer has a lock_timeout: waiting would fail it."""
+    clock.now = datetime(2019, 6, 14, 10, 0, tzinfo=UTC)
+    partitions.ensure_partitions(table="billy.usage_metrics", months=months_of_2019)
+    organization = OrganizationFactory()
+    usage_months(organization, date(2019, 1, 5))
+    (boundary,) = usage_months(organization, date(2019, 3, 1))  # the cutoff is 2019-03-06
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_boundary_row():
+        with transaction.atomic():
+            UsageMetric.objects.select_for_update().get(id=boundary.id)
+            locked.set()
+            release.wait(30)
+
+    def write():
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = '5s'")
+            return UsageMetricFactory(organization=organization, date=date(2019, 6, 2), hour=3).id
+
+    holder = Worker(hold_the_boundary_row)
+    holder.start()
+    try:
+        assert locked.wait(30)
+        pruner = Worker(lambda: prune_history(older_than=timedelta(days=100)))
+        pruner.start()
+        wait_for_lock_waiters(1)  # the prune waits for the boundary row
+        writer = Worker(write)
+        writer.start()
+        written = writer.outcome()
+    finally:
+        release.set()
+        holder.outcome()
+    assert pruner.outcome()["usage_metrics"] == 2
+    assert list(UsageMetric.objects.values_list("id", flat=True)) == [written]
+    assert not exists('"billy"."usage_metrics_p2019_01"')
 
 
 def test_prune_of_the_tool_audit_and_the_command_option(db, clock):

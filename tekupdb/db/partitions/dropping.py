@@ -1,5 +1,11 @@
-"""Dropping old months: detach and drop whole monthly partitions (constant time), and `prune`, which
-does that and deletes the rest of a caller's rule row by row."""
+"""Dropping old months: detach and drop whole monthly partitions (constant time: no row is read), and
+`prune`, which deletes the rest of a caller's rule row by row and then does that.
+
+What a drop costs: the catalog changes, a few milliseconds under the table's ACCESS EXCLUSIVE lock, and
+the removal of the month's files, which grows with their size: the server truncates them at the commit,
+after it has released its locks (0.11-0.15 s for 900,000 usage rows on the machine measured;
+bench/history.py). Sessions that write meanwhile wait for no lock, but their commits' WAL flushes can
+queue behind the file system's journal while the kernel frees the files (up to ~30 ms there)."""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ from datetime import UTC, date, datetime
 
 from django.db import connections, transaction
 
-from .catalog import _lock, partitioned_table, partitions
+from .catalog import PartitionedTable, _lock, partitioned_table, partitions
 from .months import _ident, add_months, month_start
 
 # Partitions whose planner estimate is below this are counted exactly when they are dropped; above it
@@ -93,8 +99,14 @@ def prune(
     using: str = "default",
 ) -> PruneResult:
     """Remove the rows of `queryset` (the caller's exact rule: every row of it lies before `before`)
-    from `table`, partitioned on `column`: drop the whole months before `before`'s month, then DELETE
-    what the rule selects in the boundary month and the DEFAULT partition. On a plain table, a DELETE.
+    from `table`, partitioned on `column`: DELETE what the rule selects from the boundary month on and
+    the DEFAULT partition's rows of the earlier months, then drop the whole months before `before`'s
+    month. On a plain table, a DELETE.
+
+    The row-by-row DELETE goes first because it takes no lock that the services wait for, while the
+    detach takes the table's ACCESS EXCLUSIVE lock (every reader and writer of the table waits for
+    it) and holds it to the commit: after the detach, only catalog changes remain. (The deleted rows
+    all lie before the cutoff; the services write current ones.)
 
     dry_run counts instead: the dropped partitions' rows (estimated for big ones), the DEFAULT
     partition's rows of the dropped months, and the rule's rows from the boundary month on.
@@ -103,20 +115,30 @@ def prune(
         found = partitioned_table(table, using=using)
         if found is None:
             return PruneResult([], queryset.count() if dry_run else queryset.delete()[0])
-        dropped = drop_partitions_before(table=table, before=before, dry_run=dry_run, using=using)
-        if not dry_run:
-            return PruneResult(dropped, queryset.delete()[0])
         bound: date | datetime = month_start(before)
         if found.column_type != "date":
             bound = datetime.combine(bound, datetime.min.time(), UTC)
-        rest = queryset.filter(**{f"{column}__gte": bound}).count()
-        default = next((p for p in partitions(found, using=using) if p.is_default), None)
-        if default is not None:
-            with connections[using].cursor() as cursor:
-                cursor.execute(
-                    f"SELECT count(*) FROM {_ident(found.schema)}.{_ident(default.name)} "
-                    f"WHERE {_ident(found.column)} < %s",
-                    [bound],
-                )
-                rest += cursor.fetchone()[0]
-        return PruneResult(dropped, rest)
+        rest = queryset.filter(**{f"{column}__gte": bound})
+        if dry_run:
+            counted = rest.count() + _in_default_before(found, bound, delete=False, using=using)
+            dropped = drop_partitions_before(table=table, before=before, dry_run=True, using=using)
+            return PruneResult(dropped, counted)
+        deleted = rest.delete()[0] + _in_default_before(found, bound, delete=True, using=using)
+        return PruneResult(drop_partitions_before(table=table, before=before, using=using), deleted)
+
+
+def _in_default_before(table: PartitionedTable, bound: date | datetime, *, delete: bool, using: str) -> int:
+    """Count, or delete, the DEFAULT partition's rows before `bound` (rows of months that had no
+    partition of their own): they go with the months dropped. Returns how many."""
+    default = next((p for p in partitions(table, using=using) if p.is_default), None)
+    if default is None:
+        return 0
+    rows = f"{_ident(table.schema)}.{_ident(default.name)} WHERE {_ident(table.column)} < %s"
+    sql = (
+        f"WITH gone AS (DELETE FROM {rows} RETURNING 1) SELECT count(*) FROM gone"
+        if delete
+        else f"SELECT count(*) FROM {rows}"
+    )
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, [bound])
+        return cursor.fetchone()[0]
