@@ -5,7 +5,7 @@ What a drop costs: the catalog changes, a few milliseconds under the table's ACC
 the removal of the month's files, which grows with their size: the server truncates them at the commit,
 after it has released its locks (0.11-0.15 s for 900,000 usage rows on the machine measured;
 bench/history.py). Sessions that write meanwhile wait for no lock, but their commits' WAL flushes can
-queue behind the file system's journal while the kernel frees the files (up to ~30 ms there)."""
+queue behind the file system's journal while the kernel frees the files (28-37 ms there)."""
 
 from __future__ import annotations
 
