@@ -232,6 +232,7 @@ class Writer(threading.Thread):
         self.sql = services._TRACK_USAGE_SQL.format(table=table)
         self.stop, self.running = threading.Event(), threading.Event()
         self.waits: list[float] = []
+        self.error: BaseException | None = None
 
     def run(self) -> None:
         today = datetime.now(UTC).date()
@@ -245,7 +246,10 @@ class Writer(threading.Thread):
                     self.running.set()
                     if self.stop.is_set():
                         return
+        except BaseException as error:  # raised in the bench's thread by __exit__
+            self.error = error
         finally:
+            self.running.set()
             connection.close()
 
     def __enter__(self) -> Writer:
@@ -256,6 +260,8 @@ class Writer(threading.Thread):
     def __exit__(self, *exc) -> None:
         self.stop.set()
         self.join()
+        if self.error is not None:
+            raise RuntimeError("the writer beside the prune failed") from self.error
 
     def figures(self) -> dict:
         return {"longest_ms": round(max(self.waits), 2), "median_ms": round(statistics.median(self.waits), 3)}
@@ -283,12 +289,13 @@ def drop_month(cutoff: date) -> dict:
     """The prune of the partitioned table (written meanwhile) in `prune`'s order: the rows from the
     boundary month on and the DEFAULT partition's older rows (none here), then the detach and drop of
     the partitions before it; the time to the commit's return and what went."""
+    bound = partitions.month_start(cutoff)  # prune's boundary month; the cutoff is its first day here
     checkpoint()
     with Writer(PARTED) as writer:
         started = time.perf_counter()
         with transaction.atomic():
-            execute(f"DELETE FROM {PARTED} WHERE date >= %s AND date < %s", [cutoff, cutoff])
-            execute(f'DELETE FROM "{SCHEMA}"."usage_parted_default" WHERE date < %s', [cutoff])
+            execute(f"DELETE FROM {PARTED} WHERE date >= %s AND date < %s", [bound, cutoff])
+            execute(f'DELETE FROM "{SCHEMA}"."usage_parted_default" WHERE date < %s', [bound])
             dropped = partitions.drop_partitions_before(table=f"{SCHEMA}.usage_parted", before=cutoff)
         done = time.perf_counter()
     return {"drop_s": done - started, "dropped": dropped, "writer": writer.figures()}

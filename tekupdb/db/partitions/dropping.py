@@ -1,5 +1,5 @@
-"""Dropping old months: detach and drop whole monthly partitions (constant time: no row is read), and
-`prune`, which deletes the rest of a caller's rule row by row and then does that.
+"""Dropping old months: detach and drop whole monthly partitions (no row is read), and `prune`, which
+deletes the rest of a caller's rule row by row and then does that.
 
 What a drop costs: the catalog changes, a few milliseconds under the table's ACCESS EXCLUSIVE lock, and
 the removal of the month's files, which grows with their size: the server truncates them at the commit,
